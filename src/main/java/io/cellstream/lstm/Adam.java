@@ -1,0 +1,108 @@
+package io.cellstream.lstm;
+
+/**
+ * Adam with PyTorch's semantics (torch.optim.Adam, no weight decay, amsgrad off):
+ *
+ * <pre>
+ * t += 1
+ * m = β1·m + (1-β1)·g
+ * v = β2·v + (1-β2)·g²
+ * p = p - lr · (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + eps)
+ * </pre>
+ *
+ * Works on any flat buffer (the LSTM's {@link Parameters#data()}, a baseline's weights): m and v share
+ * the parameters' layout, so the update is one loop. An update that would make any parameter, m or v
+ * non-finite is refused and leaves everything as it was.
+ */
+public final class Adam {
+
+  private final AdamConfig config;
+  private final float[] m; // first moment, same layout as the parameters
+  private final float[] v; // second moment, same layout as the parameters
+  private long step;       // updates applied so far (t)
+  private float[] scratch; // candidate parameters (n), so that a refused update changes nothing
+
+  public Adam(AdamConfig config, int size) {
+    this(config, new float[size], new float[size], 0);
+  }
+
+  /** Restores a saved optimiser: {@code m}, {@code v} are taken as they are (not copied). */
+  public Adam(AdamConfig config, float[] m, float[] v, long step) {
+    if (m.length != v.length) {
+      throw new IllegalArgumentException("m and v differ in length: " + m.length + " vs " + v.length);
+    }
+    if (step < 0) {
+      throw new IllegalArgumentException("step must be >= 0, got " + step);
+    }
+    this.config = config;
+    this.m = m;
+    this.v = v;
+    this.step = step;
+  }
+
+  /**
+   * Applies one update to {@code params} from {@code grads}. Returns false, and changes nothing, when
+   * a gradient is non-finite or the update would make a parameter or a moment non-finite.
+   */
+  public boolean step(float[] params, float[] grads) {
+    int n = m.length;
+    if (params.length != n || grads.length != n) {
+      throw new IllegalArgumentException(
+          "Adam sized for " + n + " parameters, got params " + params.length + ", grads " + grads.length);
+    }
+    if (scratch == null) {
+      scratch = new float[3 * n];
+    }
+    float[] next = scratch; // [0,n) params, [n,2n) m, [2n,3n) v
+    long t = step + 1;
+    float b1 = config.beta1();
+    float b2 = config.beta2();
+    // Bias corrections in double, as PyTorch computes them in Python floats.
+    double bc1 = 1.0 - Math.pow(b1, t);
+    double bc2 = 1.0 - Math.pow(b2, t);
+    float stepSize = (float) (config.learningRate() / bc1);
+    float bc2Sqrt = (float) Math.sqrt(bc2);
+    float eps = config.eps();
+    for (int i = 0; i < n; i++) {
+      float g = grads[i];
+      float mi = b1 * m[i] + (1 - b1) * g;
+      float vi = b2 * v[i] + (1 - b2) * g * g;
+      float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;
+      float p = params[i] - stepSize * mi / denom;
+      if (!Float.isFinite(p) || !Float.isFinite(mi) || !Float.isFinite(vi)) {
+        return false;
+      }
+      next[i] = p;
+      next[n + i] = mi;
+      next[2 * n + i] = vi;
+    }
+    System.arraycopy(next, 0, params, 0, n);
+    System.arraycopy(next, n, m, 0, n);
+    System.arraycopy(next, 2 * n, v, 0, n);
+    step = t;
+    return true;
+  }
+
+  public AdamConfig config() {
+    return config;
+  }
+
+  /** First moments (not a copy). */
+  public float[] m() {
+    return m;
+  }
+
+  /** Second moments (not a copy). */
+  public float[] v() {
+    return v;
+  }
+
+  /** Updates applied so far. */
+  public long steps() {
+    return step;
+  }
+
+  public int size() {
+    return m.length;
+  }
+}
