@@ -1,0 +1,336 @@
+package io.cellstream.state;
+
+import java.util.Arrays;
+
+/**
+ * One entity's memory: the LSTM state (h, c) after its last event, a few counters, the quantised gate
+ * activations of its last step, and — when labels are expected — a window of its recent steps so that a
+ * label arriving later can become a truncated-BPTT example.
+ *
+ * <p>The window holds, per step: event id, event time, input x (D) and the prediction made (K). It also
+ * holds checkpoints: (h, c) <em>before</em> every step whose absolute index is a multiple of the checkpoint
+ * interval k. The window always starts at a checkpoint, so every step in it can be reached by replaying the
+ * inputs forward from a stored (h, c). It keeps at least {@code windowSteps} steps (once that many were seen)
+ * and drops whole blocks of k steps from the front, so it holds between W and W + k − 1 steps.
+ *
+ * <p>Sizes: inference-only (W = 0) is 2H floats + K floats + 3H bytes + ~40 bytes; with a window, add
+ * (W + k) · (4D + 4K + 13 + |eventId|) bytes plus ⌈(W + k)/k⌉ · 8H bytes of checkpoints.
+ *
+ * <p>Mutable and reused: the step processor decodes into one instance per task, mutates it, encodes it.
+ */
+public final class EntityState {
+
+  /** Absolute step index meaning "no such step". */
+  public static final long NO_STEP = -1;
+
+  private final int inputSize;        // D
+  private final int hiddenSize;       // H
+  private final int outputSize;       // K
+  private final int windowSteps;      // W: steps a label may look back (0 = inference only)
+  private final int checkpointEvery;  // k: a checkpoint of (h, c) before every k-th step
+
+  public final float[] h;             // (H) hidden state after the last step
+  public final float[] c;             // (H) cell state after the last step
+  public final float[] lastOutputs;   // (K) head output of the last step
+  public final byte[] gates;          // (3H) last step's i, f, o gates quantised to 0..255 (i at 0, f at H, o at 2H)
+  public boolean hasGates;
+  public long eventsSeen;             // steps taken; the next step's absolute index
+  public long modelVersion;           // version of the model that made the last step
+  public long lastEventTime;          // event time of the last step (ms)
+
+  // Window, oldest first. Capacity W + k so that the front block is dropped only when a full one is complete.
+  private final int capacity;         // W + k (0 when W = 0)
+  private int count;                  // steps in the window
+  private long firstStep;             // absolute index of window step 0
+  private final String[] eventIds;    // (capacity)
+  private final long[] eventTimes;    // (capacity)
+  private final float[] inputs;       // (capacity, D)
+  private final float[] predictions;  // (capacity, K)
+  private final boolean[] labelled;   // (capacity) a label for this step was already turned into an example
+  private final float[] checkpoints;  // (capacity / k + 1, 2H): [h | c] before steps firstStep, firstStep + k, ...
+
+  public EntityState(int inputSize, int hiddenSize, int outputSize, int windowSteps, int checkpointEvery) {
+    if (inputSize < 1 || hiddenSize < 1 || outputSize < 1) {
+      throw new IllegalArgumentException("sizes must be >= 1: D=" + inputSize + " H=" + hiddenSize + " K=" + outputSize);
+    }
+    if (windowSteps < 0) {
+      throw new IllegalArgumentException("window steps must be >= 0, got " + windowSteps);
+    }
+    if (checkpointEvery < 1) {
+      throw new IllegalArgumentException("checkpoint interval must be >= 1, got " + checkpointEvery);
+    }
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.outputSize = outputSize;
+    this.windowSteps = windowSteps;
+    this.checkpointEvery = checkpointEvery;
+    this.h = new float[hiddenSize];
+    this.c = new float[hiddenSize];
+    this.lastOutputs = new float[outputSize];
+    this.gates = new byte[3 * hiddenSize];
+    this.capacity = windowSteps == 0 ? 0 : windowSteps + checkpointEvery;
+    this.eventIds = new String[capacity];
+    this.eventTimes = new long[capacity];
+    this.inputs = new float[capacity * inputSize];
+    this.predictions = new float[capacity * outputSize];
+    this.labelled = new boolean[capacity];
+    this.checkpoints = new float[(capacity == 0 ? 0 : capacity / checkpointEvery + 1) * 2 * hiddenSize];
+  }
+
+  /** Forgets everything: a new entity. */
+  public void reset() {
+    Arrays.fill(h, 0f);
+    Arrays.fill(c, 0f);
+    Arrays.fill(lastOutputs, 0f);
+    Arrays.fill(gates, (byte) 0);
+    hasGates = false;
+    eventsSeen = 0;
+    modelVersion = 0;
+    lastEventTime = 0;
+    count = 0;
+    firstStep = 0;
+    Arrays.fill(eventIds, null);
+  }
+
+  public int inputSize() {
+    return inputSize;
+  }
+
+  public int hiddenSize() {
+    return hiddenSize;
+  }
+
+  public int outputSize() {
+    return outputSize;
+  }
+
+  public int windowSteps() {
+    return windowSteps;
+  }
+
+  public int checkpointEvery() {
+    return checkpointEvery;
+  }
+
+  public boolean hasWindow() {
+    return capacity > 0;
+  }
+
+  // ---------------------------------------------------------------- the step
+
+  /**
+   * Records the start of a step before the LSTM runs: saves a checkpoint of (h, c) if this step's index is
+   * a multiple of k, and appends the input. Call {@link #endStep} after the step. No-op without a window.
+   */
+  public void beginStep(String eventId, long eventTime, float[] x, int xOffset) {
+    if (capacity == 0) {
+      return;
+    }
+    long step = eventsSeen;
+    if (count == 0) {
+      // An empty window starts at the next checkpoint-aligned step only: steps before it cannot be replayed.
+      if (step % checkpointEvery != 0) {
+        return;
+      }
+      firstStep = step;
+    }
+    if (step % checkpointEvery == 0) {
+      int slot = (int) ((step - firstStep) / checkpointEvery);
+      System.arraycopy(h, 0, checkpoints, slot * 2 * hiddenSize, hiddenSize);
+      System.arraycopy(c, 0, checkpoints, slot * 2 * hiddenSize + hiddenSize, hiddenSize);
+    }
+    int i = count++;
+    eventIds[i] = eventId;
+    eventTimes[i] = eventTime;
+    System.arraycopy(x, xOffset, inputs, i * inputSize, inputSize);
+    labelled[i] = false;
+  }
+
+  /**
+   * Finishes a step: h and c already hold the new state; stores the prediction and the gates, advances the
+   * counters and drops the oldest block of the window once the rest still covers W steps.
+   *
+   * @param outputs (K) the head's output for this step
+   * @param gateActivations (4H) i, f, g, o after their nonlinearity, or null to keep none
+   */
+  public void endStep(float[] outputs, float[] gateActivations, long modelVersion, long eventTime) {
+    System.arraycopy(outputs, 0, lastOutputs, 0, outputSize);
+    if (gateActivations != null) {
+      quantiseGates(gateActivations);
+    }
+    if (capacity > 0 && count > 0 && firstStep + count - 1 == eventsSeen) {
+      System.arraycopy(outputs, 0, predictions, (count - 1) * outputSize, outputSize);
+    }
+    this.modelVersion = modelVersion;
+    this.lastEventTime = eventTime;
+    eventsSeen++;
+    // Drop the front block when the steps after it still cover W, keeping the window checkpoint-aligned.
+    if (capacity > 0 && count - checkpointEvery >= windowSteps) {
+      dropFrontBlock();
+    }
+  }
+
+  private void quantiseGates(float[] act) {
+    int hs = hiddenSize;
+    for (int j = 0; j < hs; j++) {
+      gates[j] = quantise(act[j]);               // i
+      gates[hs + j] = quantise(act[hs + j]);     // f
+      gates[2 * hs + j] = quantise(act[3 * hs + j]); // o (g at 2H..3H is skipped)
+    }
+    hasGates = true;
+  }
+
+  private static byte quantise(float v) {
+    int q = Math.round(Math.max(0f, Math.min(1f, v)) * 255f);
+    return (byte) q;
+  }
+
+  /** Gate value for reading back: gate 0 = input, 1 = forget, 2 = output; unit j. */
+  public float gate(int gate, int unit) {
+    return (gates[gate * hiddenSize + unit] & 0xff) / 255f;
+  }
+
+  private void dropFrontBlock() {
+    int k = checkpointEvery;
+    int keep = count - k;
+    System.arraycopy(eventIds, k, eventIds, 0, keep);
+    Arrays.fill(eventIds, keep, count, null);
+    System.arraycopy(eventTimes, k, eventTimes, 0, keep);
+    System.arraycopy(inputs, k * inputSize, inputs, 0, keep * inputSize);
+    System.arraycopy(predictions, k * outputSize, predictions, 0, keep * outputSize);
+    System.arraycopy(labelled, k, labelled, 0, keep);
+    int blocks = checkpointCount();
+    System.arraycopy(checkpoints, 2 * hiddenSize, checkpoints, 0, (blocks - 1) * 2 * hiddenSize);
+    count = keep;
+    firstStep += k;
+  }
+
+  // ---------------------------------------------------------------- the window, for labels
+
+  /** Steps in the window. */
+  public int windowCount() {
+    return count;
+  }
+
+  /** Absolute index of the oldest step in the window. */
+  public long firstStep() {
+    return firstStep;
+  }
+
+  /** Checkpoints in the window: one before each step firstStep + j·k that is in the window. */
+  public int checkpointCount() {
+    return count == 0 ? 0 : (count - 1) / checkpointEvery + 1;
+  }
+
+  /** Absolute index of the newest window step with this event id, or {@link #NO_STEP}. Newest first: ids may repeat. */
+  public long findStep(String eventId) {
+    for (int i = count - 1; i >= 0; i--) {
+      if (eventId.equals(eventIds[i])) {
+        return firstStep + i;
+      }
+    }
+    return NO_STEP;
+  }
+
+  private int index(long step) {
+    long i = step - firstStep;
+    if (i < 0 || i >= count) {
+      throw new IndexOutOfBoundsException("step " + step + " not in window [" + firstStep + ", " + (firstStep + count) + ")");
+    }
+    return (int) i;
+  }
+
+  public String eventId(long step) {
+    return eventIds[index(step)];
+  }
+
+  public long eventTime(long step) {
+    return eventTimes[index(step)];
+  }
+
+  public boolean isLabelled(long step) {
+    return labelled[index(step)];
+  }
+
+  public void markLabelled(long step) {
+    labelled[index(step)] = true;
+  }
+
+  /** Copies the input of {@code step} (D) into {@code dst} at {@code offset}. */
+  public void copyInput(long step, float[] dst, int offset) {
+    System.arraycopy(inputs, index(step) * inputSize, dst, offset, inputSize);
+  }
+
+  /** Copies the prediction made at {@code step} (K) into {@code dst}. */
+  public void copyPrediction(long step, float[] dst, int offset) {
+    System.arraycopy(predictions, index(step) * outputSize, dst, offset, outputSize);
+  }
+
+  /**
+   * Where a BPTT window of about {@code bpttSteps} steps ending at {@code step} should start: the newest
+   * checkpoint at or before {@code step − bpttSteps + 1}, or the oldest checkpoint if the label came so late
+   * that the window holds fewer steps. The window then runs from that checkpoint to {@code step}.
+   */
+  public long windowStartFor(long step, int bpttSteps) {
+    index(step); // bounds check
+    long wanted = step - bpttSteps + 1;
+    if (wanted <= firstStep) {
+      return firstStep;
+    }
+    long k = checkpointEvery;
+    return firstStep + ((wanted - firstStep) / k) * k;
+  }
+
+  /** Copies (h, c) before {@code checkpointStep} into {@code h0} (H) and {@code c0} (H). */
+  public void copyCheckpoint(long checkpointStep, float[] h0, float[] c0) {
+    int i = index(checkpointStep);
+    if (i % checkpointEvery != 0) {
+      throw new IllegalArgumentException("step " + checkpointStep + " has no checkpoint (every " + checkpointEvery + ")");
+    }
+    int slot = i / checkpointEvery;
+    System.arraycopy(checkpoints, slot * 2 * hiddenSize, h0, 0, hiddenSize);
+    System.arraycopy(checkpoints, slot * 2 * hiddenSize + hiddenSize, c0, 0, hiddenSize);
+  }
+
+  // ---------------------------------------------------------------- for the codec
+
+  String rawEventId(int i) {
+    return eventIds[i];
+  }
+
+  long rawEventTime(int i) {
+    return eventTimes[i];
+  }
+
+  boolean rawLabelled(int i) {
+    return labelled[i];
+  }
+
+  float[] rawInputs() {
+    return inputs;
+  }
+
+  float[] rawPredictions() {
+    return predictions;
+  }
+
+  float[] rawCheckpoints() {
+    return checkpoints;
+  }
+
+  int capacity() {
+    return capacity;
+  }
+
+  /** Restores the window's bookkeeping; arrays are filled by the codec. */
+  void restoreWindow(long firstStep, int count) {
+    this.firstStep = firstStep;
+    this.count = count;
+  }
+
+  void setRaw(int i, String eventId, long eventTime, boolean isLabelled) {
+    eventIds[i] = eventId;
+    eventTimes[i] = eventTime;
+    labelled[i] = isLabelled;
+  }
+}

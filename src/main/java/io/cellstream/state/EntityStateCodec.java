@@ -1,0 +1,185 @@
+package io.cellstream.state;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+/**
+ * Binary format of {@link EntityState}, version 1. Little-endian:
+ *
+ * <pre>
+ * int    magic 'CSES' (0x53455343 as read little-endian)
+ * short  format version (1)
+ * short  flags (bit 0: gates present)
+ * int    D, H, K, W, k
+ * long   eventsSeen, modelVersion, lastEventTime
+ * float  h (H), c (H), lastOutputs (K)
+ * byte   gates (3H)                       only when flag bit 0
+ * long   firstStep
+ * int    count                             steps in the window
+ * count × { long eventTime; byte labelled; short idLength; byte id[idLength] (UTF-8) }
+ * float  inputs (count, D), predictions (count, K)
+ * float  checkpoints (⌈count / k⌉, 2H)
+ * int    CRC32C of everything before it
+ * </pre>
+ *
+ * A state written with another window shape (W or k) is read with its (h, c) and counters kept and its
+ * window trimmed (W smaller) or dropped (k different), so that a configuration change never loses the memory
+ * itself. Another D/H/K is refused: that state belongs to another model shape.
+ */
+public final class EntityStateCodec {
+
+  public static final int MAGIC = 0x53455343; // "CSES" little-endian
+  public static final short VERSION = 1;
+  private static final int FLAG_GATES = 1;
+
+  private ByteBuffer buffer = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
+  private final CRC32C crc = new CRC32C();
+
+  /** Not thread-safe: one codec per stream task. */
+  public EntityStateCodec() {}
+
+  public byte[] encode(EntityState s) {
+    int hs = s.hiddenSize();
+    int count = s.windowCount();
+    int size = 4 + 2 + 2 + 5 * 4 + 3 * 8 + 4 * (2 * hs + s.outputSize()) + (s.hasGates ? 3 * hs : 0)
+        + 8 + 4 + 4 * count * (s.inputSize() + s.outputSize()) + 4 * s.checkpointCount() * 2 * hs + 4;
+    for (int i = 0; i < count; i++) {
+      size += 8 + 1 + 2 + 3 * s.rawEventId(i).length(); // UTF-8 takes at most 3 bytes per char
+    }
+    if (buffer.capacity() < size) {
+      buffer = ByteBuffer.allocate(Math.max(size, buffer.capacity() * 2)).order(ByteOrder.LITTLE_ENDIAN);
+    }
+    ByteBuffer b = buffer.clear();
+    b.putInt(MAGIC).putShort(VERSION).putShort((short) (s.hasGates ? FLAG_GATES : 0));
+    b.putInt(s.inputSize()).putInt(hs).putInt(s.outputSize()).putInt(s.windowSteps()).putInt(s.checkpointEvery());
+    b.putLong(s.eventsSeen).putLong(s.modelVersion).putLong(s.lastEventTime);
+    putFloats(b, s.h, 0, hs);
+    putFloats(b, s.c, 0, hs);
+    putFloats(b, s.lastOutputs, 0, s.outputSize());
+    if (s.hasGates) {
+      b.put(s.gates);
+    }
+    b.putLong(s.firstStep()).putInt(count);
+    for (int i = 0; i < count; i++) {
+      b.putLong(s.rawEventTime(i)).put((byte) (s.rawLabelled(i) ? 1 : 0));
+      byte[] id = s.rawEventId(i).getBytes(StandardCharsets.UTF_8);
+      if (id.length > Short.MAX_VALUE) {
+        throw new IllegalArgumentException("event id longer than " + Short.MAX_VALUE + " bytes");
+      }
+      b.putShort((short) id.length).put(id);
+    }
+    putFloats(b, s.rawInputs(), 0, count * s.inputSize());
+    putFloats(b, s.rawPredictions(), 0, count * s.outputSize());
+    putFloats(b, s.rawCheckpoints(), 0, s.checkpointCount() * 2 * hs);
+    crc.reset();
+    crc.update(b.array(), 0, b.position());
+    b.putInt((int) crc.getValue());
+    return Arrays.copyOf(b.array(), b.position());
+  }
+
+  /**
+   * Reads {@code bytes} into {@code into}, whose shape (D, H, K, W, k) comes from the current configuration.
+   *
+   * @throws StateFormatException when the bytes are not a state, are damaged, or belong to another D/H/K
+   */
+  public void decode(byte[] bytes, EntityState into) {
+    if (bytes.length < 4 + 2 + 2 + 20 + 24 + 4) {
+      throw new StateFormatException("entity state truncated: " + bytes.length + " bytes");
+    }
+    crc.reset();
+    crc.update(bytes, 0, bytes.length - 4);
+    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    int stored = b.getInt(bytes.length - 4);
+    if (stored != (int) crc.getValue()) {
+      throw new StateFormatException("entity state corrupt: CRC mismatch");
+    }
+    try {
+      int magic = b.getInt();
+      if (magic != MAGIC) {
+        throw new StateFormatException("not an entity state: magic " + Integer.toHexString(magic));
+      }
+      short version = b.getShort();
+      if (version != VERSION) {
+        throw new StateFormatException("entity state format version " + version + " is newer than this build reads (" + VERSION + ")");
+      }
+      int flags = b.getShort();
+      int d = b.getInt();
+      int hs = b.getInt();
+      int k = b.getInt();
+      int storedWindow = b.getInt();
+      int storedEvery = b.getInt();
+      if (d != into.inputSize() || hs != into.hiddenSize() || k != into.outputSize()) {
+        throw new StateFormatException("entity state is for D=" + d + " H=" + hs + " K=" + k
+            + " but the model is D=" + into.inputSize() + " H=" + into.hiddenSize() + " K=" + into.outputSize());
+      }
+      into.reset();
+      into.eventsSeen = b.getLong();
+      into.modelVersion = b.getLong();
+      into.lastEventTime = b.getLong();
+      getFloats(b, into.h, 0, hs);
+      getFloats(b, into.c, 0, hs);
+      getFloats(b, into.lastOutputs, 0, k);
+      if ((flags & FLAG_GATES) != 0) {
+        b.get(into.gates);
+        into.hasGates = true;
+      }
+      long firstStep = b.getLong();
+      int count = b.getInt();
+      if (count < 0 || count > (bytes.length / 11)) {
+        throw new StateFormatException("entity state corrupt: window count " + count);
+      }
+      boolean keepWindow = into.hasWindow() && storedEvery == into.checkpointEvery() && storedWindow >= 0;
+      // Steps to skip from the front if the window shrank: whole blocks only, so it stays aligned.
+      int skip = 0;
+      if (keepWindow && count > into.capacity()) {
+        int excess = count - into.windowSteps();
+        skip = ((excess + storedEvery - 1) / storedEvery) * storedEvery;
+        skip = Math.min(skip, count);
+      }
+      int kept = keepWindow ? count - skip : 0;
+      for (int i = 0; i < count; i++) {
+        long time = b.getLong();
+        boolean labelled = b.get() != 0;
+        int len = b.getShort();
+        if (len < 0 || len > b.remaining()) {
+          throw new StateFormatException("entity state corrupt: event id length " + len);
+        }
+        String id = new String(bytes, b.position(), len, StandardCharsets.UTF_8);
+        b.position(b.position() + len);
+        if (keepWindow && i >= skip) {
+          into.setRaw(i - skip, id, time, labelled);
+        }
+      }
+      if (keepWindow) {
+        b.position(b.position() + 4 * skip * d);
+        getFloats(b, into.rawInputs(), 0, kept * d);
+        b.position(b.position() + 4 * (count - kept - skip) * d);
+        b.position(b.position() + 4 * skip * k);
+        getFloats(b, into.rawPredictions(), 0, kept * k);
+        int blocks = count == 0 ? 0 : (count - 1) / storedEvery + 1;
+        int skipBlocks = skip / storedEvery;
+        b.position(b.position() + 4 * skipBlocks * 2 * hs);
+        getFloats(b, into.rawCheckpoints(), 0, (blocks - skipBlocks) * 2 * hs);
+        into.restoreWindow(firstStep + skip, kept);
+      }
+    } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
+      throw new StateFormatException("entity state truncated or corrupt: " + e);
+    }
+  }
+
+  private static void putFloats(ByteBuffer b, float[] a, int off, int n) {
+    for (int i = 0; i < n; i++) {
+      b.putFloat(a[off + i]);
+    }
+  }
+
+  private static void getFloats(ByteBuffer b, float[] a, int off, int n) {
+    for (int i = 0; i < n; i++) {
+      a[off + i] = b.getFloat();
+    }
+  }
+}

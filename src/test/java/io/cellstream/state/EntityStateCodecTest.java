@@ -1,0 +1,187 @@
+package io.cellstream.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+class EntityStateCodecTest {
+
+  static EntityState filled(int d, int h, int k, int window, int every, int steps, long seed) {
+    EntityState s = new EntityState(d, h, k, window, every);
+    SplittableRandom r = new SplittableRandom(seed);
+    for (int t = 0; t < steps; t++) {
+      float[] x = new float[d];
+      for (int i = 0; i < d; i++) {
+        x[i] = (float) r.nextGaussian();
+      }
+      s.beginStep("evé-" + t, 1_700_000_000_000L + t, x, 0);
+      for (int j = 0; j < h; j++) {
+        s.h[j] = (float) r.nextGaussian();
+        s.c[j] = (float) r.nextGaussian();
+      }
+      float[] y = new float[k];
+      for (int i = 0; i < k; i++) {
+        y[i] = (float) r.nextDouble();
+      }
+      float[] gates = new float[4 * h];
+      for (int i = 0; i < gates.length; i++) {
+        gates[i] = (float) r.nextDouble();
+      }
+      s.endStep(y, gates, t / 3, 1_700_000_000_000L + t);
+      if (t % 5 == 0 && s.findStep("evé-" + t) != EntityState.NO_STEP) {
+        s.markLabelled(t);
+      }
+    }
+    return s;
+  }
+
+  static void assertSame(EntityState a, EntityState b) {
+    assertThat(b.eventsSeen).isEqualTo(a.eventsSeen);
+    assertThat(b.modelVersion).isEqualTo(a.modelVersion);
+    assertThat(b.lastEventTime).isEqualTo(a.lastEventTime);
+    assertThat(b.h).containsExactly(a.h);
+    assertThat(b.c).containsExactly(a.c);
+    assertThat(b.lastOutputs).containsExactly(a.lastOutputs);
+    assertThat(b.hasGates).isEqualTo(a.hasGates);
+    assertThat(b.gates).containsExactly(a.gates);
+    assertThat(b.firstStep()).isEqualTo(a.firstStep());
+    assertThat(b.windowCount()).isEqualTo(a.windowCount());
+    for (long s = a.firstStep(); s < a.firstStep() + a.windowCount(); s++) {
+      assertThat(b.eventId(s)).isEqualTo(a.eventId(s));
+      assertThat(b.eventTime(s)).isEqualTo(a.eventTime(s));
+      assertThat(b.isLabelled(s)).isEqualTo(a.isLabelled(s));
+      float[] xa = new float[a.inputSize()];
+      float[] xb = new float[a.inputSize()];
+      a.copyInput(s, xa, 0);
+      b.copyInput(s, xb, 0);
+      assertThat(xb).containsExactly(xa);
+      float[] pa = new float[a.outputSize()];
+      float[] pb = new float[a.outputSize()];
+      a.copyPrediction(s, pa, 0);
+      b.copyPrediction(s, pb, 0);
+      assertThat(pb).containsExactly(pa);
+      if ((s - a.firstStep()) % a.checkpointEvery() == 0) {
+        float[] ha = new float[a.hiddenSize()];
+        float[] ca = new float[a.hiddenSize()];
+        float[] hb = new float[a.hiddenSize()];
+        float[] cb = new float[a.hiddenSize()];
+        a.copyCheckpoint(s, ha, ca);
+        b.copyCheckpoint(s, hb, cb);
+        assertThat(hb).containsExactly(ha);
+        assertThat(cb).containsExactly(ca);
+      }
+    }
+  }
+
+  @Property(tries = 150)
+  void roundTrip(
+      @ForAll @IntRange(min = 1, max = 9) int d,
+      @ForAll @IntRange(min = 1, max = 17) int h,
+      @ForAll @IntRange(min = 1, max = 5) int k,
+      @ForAll @IntRange(min = 0, max = 12) int window,
+      @ForAll @IntRange(min = 1, max = 6) int every,
+      @ForAll @IntRange(min = 0, max = 40) int steps) {
+    EntityState a = filled(d, h, k, window, every, steps, 42);
+    EntityStateCodec codec = new EntityStateCodec();
+    EntityState b = new EntityState(d, h, k, window, every);
+    codec.decode(codec.encode(a), b);
+    assertSame(a, b);
+  }
+
+  @Test
+  void decodingResetsWhateverWasThereBefore() {
+    EntityStateCodec codec = new EntityStateCodec();
+    EntityState small = filled(2, 3, 1, 4, 2, 2, 1);
+    EntityState reused = filled(2, 3, 1, 4, 2, 30, 2);
+    codec.decode(codec.encode(small), reused);
+    assertSame(small, reused);
+  }
+
+  @Test
+  void everyFlippedByteIsDetected() {
+    EntityStateCodec codec = new EntityStateCodec();
+    byte[] bytes = codec.encode(filled(3, 4, 2, 5, 2, 11, 3));
+    for (int i = 0; i < bytes.length; i++) {
+      byte[] bad = bytes.clone();
+      bad[i] ^= 0x10;
+      assertThatThrownBy(() -> codec.decode(bad, new EntityState(3, 4, 2, 5, 2)))
+          .isInstanceOf(StateFormatException.class);
+    }
+  }
+
+  @Test
+  void truncatedInputIsRefusedWithAClearMessage() {
+    EntityStateCodec codec = new EntityStateCodec();
+    byte[] bytes = codec.encode(filled(3, 4, 2, 5, 2, 11, 3));
+    for (int n : new int[] {0, 3, 20, bytes.length / 2, bytes.length - 1}) {
+      assertThatThrownBy(() -> codec.decode(Arrays.copyOf(bytes, n), new EntityState(3, 4, 2, 5, 2)))
+          .isInstanceOf(StateFormatException.class)
+          .hasMessageContaining("entity state");
+    }
+  }
+
+  @Test
+  void anotherModelShapeIsRefused() {
+    EntityStateCodec codec = new EntityStateCodec();
+    byte[] bytes = codec.encode(filled(3, 4, 2, 5, 2, 11, 3));
+    assertThatThrownBy(() -> codec.decode(bytes, new EntityState(3, 5, 2, 5, 2)))
+        .isInstanceOf(StateFormatException.class)
+        .hasMessageContaining("H=4")
+        .hasMessageContaining("H=5");
+  }
+
+  @Test
+  void aSmallerWindowKeepsTheMemoryAndTheNewestAlignedSteps() {
+    EntityStateCodec codec = new EntityStateCodec();
+    EntityState big = filled(2, 3, 1, 12, 3, 40, 5);
+    EntityState small = new EntityState(2, 3, 1, 4, 3);
+    codec.decode(codec.encode(big), small);
+    assertThat(small.h).containsExactly(big.h);
+    assertThat(small.eventsSeen).isEqualTo(40);
+    assertThat(small.windowCount()).isBetween(4, 4 + 3 - 1);
+    assertThat(small.firstStep() % 3).isZero();
+    assertThat(small.firstStep() + small.windowCount()).isEqualTo(40);
+    float[] hb = new float[3];
+    float[] cb = new float[3];
+    float[] hs = new float[3];
+    float[] cs = new float[3];
+    big.copyCheckpoint(small.firstStep(), hb, cb);
+    small.copyCheckpoint(small.firstStep(), hs, cs);
+    assertThat(hs).containsExactly(hb);
+    assertThat(cs).containsExactly(cb);
+  }
+
+  @Test
+  void anotherCheckpointIntervalDropsOnlyTheWindow() {
+    EntityStateCodec codec = new EntityStateCodec();
+    EntityState a = filled(2, 3, 1, 6, 2, 20, 5);
+    EntityState b = new EntityState(2, 3, 1, 6, 4);
+    codec.decode(codec.encode(a), b);
+    assertThat(b.h).containsExactly(a.h);
+    assertThat(b.c).containsExactly(a.c);
+    assertThat(b.eventsSeen).isEqualTo(20);
+    assertThat(b.windowCount()).isZero();
+  }
+
+  /** A file written by format version 1 stays readable: format stability. */
+  @Test
+  void readsTheStoredVersion1File() throws IOException {
+    byte[] bytes;
+    try (InputStream in = getClass().getResourceAsStream("/state/entity-state-v1.bin")) {
+      assertThat(in).as("stored v1 file").isNotNull();
+      bytes = in.readAllBytes();
+    }
+    EntityState expected = filled(3, 5, 2, 6, 2, 17, 2024);
+    EntityState read = new EntityState(3, 5, 2, 6, 2);
+    new EntityStateCodec().decode(bytes, read);
+    assertSame(expected, read);
+  }
+}
