@@ -1,0 +1,322 @@
+package io.cellstream.config;
+
+import io.cellstream.lstm.AdamConfig;
+import io.cellstream.lstm.ModelSpec;
+import io.cellstream.lstm.Task;
+import io.cellstream.stream.StreamSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The service's configuration: every key, its default and its meaning in one table ({@link #KEYS}), parsed
+ * from {@link Settings} into typed values with one clear message per problem. {@code config/cellstream.properties}
+ * is this table written out (a test keeps them equal).
+ *
+ * <p>Keys that do not start with {@code cellstream.} are Kafka Streams, consumer, producer and admin settings
+ * and pass through unchanged, except {@code schema.registry.url} and {@code basic.auth.*}, which configure the
+ * schema-registry client.
+ */
+public record CellstreamConfig(
+    String applicationId,
+    String schemaRegistryUrl,
+    String schemaRegistryBasicAuth,
+    StreamSettings stream,
+    Properties kafka,
+    boolean createTopics,
+    int topicPartitions,
+    short topicReplicationFactor,
+    String httpHost,
+    int httpPort,
+    String adminToken,
+    Duration shutdownTimeout,
+    Settings source) {
+
+  /** One documented key. */
+  public record Key(String name, String defaultValue, String doc) {}
+
+  public static final List<Key> KEYS = List.of(
+      new Key("application.id", "cellstream", "Kafka Streams application id: instances with the same id share the work; a replay uses its own."),
+      new Key("bootstrap.servers", "127.0.0.1:9092", "Kafka brokers."),
+      new Key("schema.registry.url", "http://127.0.0.1:8081", "Confluent-compatible schema registry (Confluent, Apicurio's /apis/ccompat/v7, Karapace...)."),
+      new Key("processing.guarantee", "exactly_once_v2", "exactly_once_v2 or at_least_once."),
+      new Key("num.stream.threads", "1", "Stream threads per instance."),
+      new Key("num.standby.replicas", "0", "Warm copies of each entity-state store on other instances, for fast failover."),
+      new Key("cellstream.topic.events", "events", "Input events (Avro Event, key = entity id)."),
+      new Key("cellstream.topic.labels", "labels", "Delayed labels (Avro Label, key = entity id)."),
+      new Key("cellstream.topic.predictions", "predictions", "Output predictions (Avro Prediction)."),
+      new Key("cellstream.topic.dead-letters", "dead-letters", "Records that could not be used, with the reason (Avro DeadLetter)."),
+      new Key("cellstream.topic.models", "models", "Compacted topic of model versions (Avro ModelSnapshot, key = model name)."),
+      new Key("cellstream.topic.training-examples", "", "Training examples for the single trainer task; empty = <application.id>-training-examples."),
+      new Key("cellstream.topics.create", "true", "Create missing topics at start (events/labels with the partitions below, training topic with 1)."),
+      new Key("cellstream.topics.partitions", "6", "Partitions of created events, labels, predictions and dead-letter topics."),
+      new Key("cellstream.topics.replication-factor", "-1", "Replication factor of created topics; -1 = the broker's default."),
+      new Key("cellstream.model.name", "default", "Model name: the key on the models topic."),
+      new Key("cellstream.model.task", "binary", "binary (sigmoid), multiclass (softmax) or regression (identity)."),
+      new Key("cellstream.model.input-size", "16", "D: features per event."),
+      new Key("cellstream.model.hidden-size", "64", "H: LSTM cells, the size of each entity's memory (h and c)."),
+      new Key("cellstream.model.output-size", "1", "K: outputs (classes for multiclass)."),
+      new Key("cellstream.model.seed", "42", "Seed of version 1's initialisation (uniform ±1/√H)."),
+      new Key("cellstream.model.forget-bias", "1.0", "Initial forget-gate bias of version 1 (1.0 helps remembering from the start)."),
+      new Key("cellstream.window.steps", "32", "W: past steps a delayed label may refer to; 0 = inference only. Must cover the BPTT steps plus the label delay."),
+      new Key("cellstream.window.checkpoint-every", "8", "k: keep (h, c) every k steps; the window holds W..W+k-1 steps."),
+      new Key("cellstream.state.keep-gates", "true", "Keep each entity's last gate activations (3H bytes) for /entities/{id}."),
+      new Key("cellstream.training.enabled", "true", "Learn from labels online; false = inference only."),
+      new Key("cellstream.training.bptt-steps", "16", "T: truncated-BPTT window length ending at the labelled step."),
+      new Key("cellstream.training.learning-rate", "0.003", "Adam learning rate."),
+      new Key("cellstream.training.beta1", "0.9", "Adam beta1."),
+      new Key("cellstream.training.beta2", "0.999", "Adam beta2."),
+      new Key("cellstream.training.eps", "1e-8", "Adam epsilon."),
+      new Key("cellstream.training.batch-size", "16", "Examples per Adam update."),
+      new Key("cellstream.training.clip-norm", "1.0", "Clip each update's gradient to this global norm; 0 = off."),
+      new Key("cellstream.training.publish.every-examples", "1000", "Publish a new model version after this many examples ..."),
+      new Key("cellstream.training.publish.every-seconds", "10", "... or this many seconds after the last version, if it learned anything."),
+      new Key("cellstream.training.guard.loss-factor", "20", "Refuse an update whose minibatch loss exceeds this multiple of the running mean; 0 = off."),
+      new Key("cellstream.input.max-record-bytes", "1048576", "Larger input records go to the dead-letter topic as oversized."),
+      new Key("cellstream.http.host", "127.0.0.1", "HTTP interface for health, metrics, entities and model admin."),
+      new Key("cellstream.http.port", "8080", "HTTP port; 0 = pick a free one."),
+      new Key("cellstream.admin.token", "", "Bearer token for POST /model/rollback; empty = admin endpoints refused. Prefer CELLSTREAM_ADMIN_TOKEN or cellstream.admin.token.file."),
+      new Key("cellstream.shutdown.timeout-seconds", "30", "How long a clean shutdown (SIGTERM) may take before the exit code says it timed out."));
+
+  public static Map<String, String> defaults() {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (Key k : KEYS) {
+      if (!k.defaultValue().isEmpty()) {
+        m.put(k.name(), k.defaultValue());
+      }
+    }
+    return m;
+  }
+
+  /** The documented properties file: every key with its default, commented. */
+  public static String renderPropertiesFile() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("# cellstream configuration: every setting with its default.\n")
+        .append("# Precedence, lowest first: these defaults, this file (--config), the environment, the command line (--set key=value).\n")
+        .append("# Environment names: cellstream.model.hidden-size -> CELLSTREAM_MODEL_HIDDEN_SIZE;\n")
+        .append("#   any Kafka setting a.b.c -> CELLSTREAM_KAFKA_A_B_C (e.g. CELLSTREAM_KAFKA_SASL_JAAS_CONFIG).\n")
+        .append("# Secrets: set them in the environment, or name a file with <key>.file (e.g. sasl.jaas.config.file=/run/secrets/jaas).\n")
+        .append("#   Values of keys that look secret (password, secret, jaas, token, user.info) are never logged.\n")
+        .append("# Any key not starting with cellstream. is passed to Kafka Streams and its clients (consumer., producer., admin.\n")
+        .append("#   prefixes work as in Kafka Streams), except schema.registry.url and basic.auth.user.info (schema registry).\n");
+    for (Key k : KEYS) {
+      sb.append("\n# ").append(k.doc()).append('\n');
+      sb.append(k.name()).append('=').append(k.defaultValue()).append('\n');
+    }
+    return sb.toString();
+  }
+
+  public static List<String> keyNames() {
+    return KEYS.stream().map(Key::name).toList();
+  }
+
+  /** Parses and validates; throws {@link ConfigException} listing every problem at once. */
+  public static CellstreamConfig from(Settings s) {
+    List<String> problems = new ArrayList<>();
+    s.resolveFiles(problems);
+    Parser p = new Parser(s, problems);
+
+    String appId = p.string("application.id");
+    if (appId != null && !appId.matches("[A-Za-z0-9._-]+")) {
+      problems.add("application.id: only letters, digits, '.', '_' and '-' are allowed, got '" + appId + "' (" + p.source("application.id") + ")");
+    }
+    String bootstrap = p.string("bootstrap.servers");
+    String registry = p.string("schema.registry.url");
+    if (registry != null && !(registry.startsWith("http://") || registry.startsWith("https://"))) {
+      problems.add("schema.registry.url: must start with http:// or https://, got '" + registry + "' (" + p.source("schema.registry.url") + ")");
+    }
+    String guarantee = p.string("processing.guarantee");
+    if (guarantee != null && !guarantee.equals("exactly_once_v2") && !guarantee.equals("at_least_once")) {
+      problems.add("processing.guarantee: exactly_once_v2 or at_least_once, got '" + guarantee + "' (" + p.source("processing.guarantee") + ")");
+    }
+    p.integer("num.stream.threads", 1, 64);
+    p.integer("num.standby.replicas", 0, 16);
+
+    Task task = null;
+    try {
+      task = Task.parse(p.string("cellstream.model.task"));
+    } catch (IllegalArgumentException e) {
+      problems.add("cellstream.model.task: " + e.getMessage() + " (" + p.source("cellstream.model.task") + ")");
+    }
+    int d = p.integer("cellstream.model.input-size", 1, ModelSpec.MAX_SIZE);
+    int h = p.integer("cellstream.model.hidden-size", 1, ModelSpec.MAX_SIZE);
+    int k = p.integer("cellstream.model.output-size", 1, ModelSpec.MAX_SIZE);
+    if (task == Task.MULTICLASS && k == 1) {
+      problems.add("cellstream.model.output-size: multiclass needs one output per class (>= 2), got 1 (" + p.source("cellstream.model.output-size") + ")");
+    }
+    long seed = p.longValue("cellstream.model.seed");
+    float forgetBias = p.floating("cellstream.model.forget-bias", -100, 100);
+    int window = p.integer("cellstream.window.steps", 0, 100_000);
+    int every = p.integer("cellstream.window.checkpoint-every", 1, 100_000);
+    boolean keepGates = p.bool("cellstream.state.keep-gates");
+    boolean training = p.bool("cellstream.training.enabled");
+    int bptt = p.integer("cellstream.training.bptt-steps", 1, 100_000);
+    if (training && window > 0 && bptt > window) {
+      problems.add("cellstream.training.bptt-steps: " + bptt + " is longer than the window (cellstream.window.steps = " + window
+          + "); a label could never get a full window. Raise the window or lower the BPTT steps.");
+    }
+    if (training && window == 0) {
+      problems.add("cellstream.window.steps: 0 keeps no window, so labels cannot be learned from; set it >= cellstream.training.bptt-steps or set cellstream.training.enabled=false");
+    }
+    float lr = p.floating("cellstream.training.learning-rate", 1e-9, 10);
+    float beta1 = p.floating("cellstream.training.beta1", 0, 0.999999);
+    float beta2 = p.floating("cellstream.training.beta2", 0, 0.99999999);
+    float eps = p.floating("cellstream.training.eps", 1e-30, 1);
+    int batch = p.integer("cellstream.training.batch-size", 1, 1_000_000);
+    float clip = p.floating("cellstream.training.clip-norm", 0, 1e9);
+    long publishExamples = p.longValue("cellstream.training.publish.every-examples");
+    if (publishExamples < 1 && p.ok("cellstream.training.publish.every-examples")) {
+      problems.add("cellstream.training.publish.every-examples: must be >= 1, got " + publishExamples);
+    }
+    int publishSeconds = p.integer("cellstream.training.publish.every-seconds", 1, 86_400);
+    float guard = p.floating("cellstream.training.guard.loss-factor", 0, 1e9);
+    if (guard != 0 && guard <= 1 && p.ok("cellstream.training.guard.loss-factor")) {
+      problems.add("cellstream.training.guard.loss-factor: must be 0 (off) or > 1, got " + guard);
+    }
+    int maxBytes = p.integer("cellstream.input.max-record-bytes", 64, Integer.MAX_VALUE);
+    boolean create = p.bool("cellstream.topics.create");
+    int partitions = p.integer("cellstream.topics.partitions", 1, 10_000);
+    int replication = p.integer("cellstream.topics.replication-factor", -1, 100);
+    if (replication == 0 && p.ok("cellstream.topics.replication-factor")) {
+      problems.add("cellstream.topics.replication-factor: must be -1 (broker default) or >= 1, got 0");
+    }
+    String httpHost = p.string("cellstream.http.host");
+    int httpPort = p.integer("cellstream.http.port", 0, 65_535);
+    int shutdownSeconds = p.integer("cellstream.shutdown.timeout-seconds", 1, 3600);
+    String token = s.value("cellstream.admin.token");
+    if (token != null && !token.isEmpty() && token.length() < 16) {
+      problems.add("cellstream.admin.token: use at least 16 characters (" + s.get("cellstream.admin.token").source() + ")");
+    }
+    String modelName = p.string("cellstream.model.name");
+
+    // Unknown cellstream.* keys are almost always typos: say so rather than ignore them.
+    for (String key : s.all().keySet()) {
+      if (key.startsWith("cellstream.") && !keyNames().contains(key)) {
+        problems.add(key + ": unknown setting (" + s.get(key).source() + "); see config/cellstream.properties for the list");
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+
+    String trainingTopic = s.value("cellstream.topic.training-examples");
+    StreamSettings.Topics defaults = StreamSettings.Topics.defaults(appId);
+    StreamSettings.Topics topics = new StreamSettings.Topics(
+        s.value("cellstream.topic.events"), s.value("cellstream.topic.labels"),
+        s.value("cellstream.topic.predictions"), s.value("cellstream.topic.dead-letters"),
+        s.value("cellstream.topic.models"),
+        trainingTopic == null || trainingTopic.isBlank() ? defaults.trainingExamples() : trainingTopic);
+    StreamSettings stream;
+    try {
+      stream = new StreamSettings(topics, modelName, new ModelSpec(d, h, k, task), seed, forgetBias, window, every,
+          new StreamSettings.Training(training, bptt, new AdamConfig(lr, beta1, beta2, eps), batch, clip,
+              publishExamples, Duration.ofSeconds(publishSeconds), guard),
+          maxBytes, keepGates);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(List.of(e.getMessage()));
+    }
+
+    Properties kafka = new Properties();
+    for (var e : s.all().entrySet()) {
+      String key = e.getKey();
+      if (!key.startsWith("cellstream.") && !key.startsWith("schema.registry.") && !key.startsWith("basic.auth.")) {
+        kafka.setProperty(key, e.getValue().value());
+      }
+    }
+    return new CellstreamConfig(appId, registry, s.value("basic.auth.user.info"), stream, kafka, create, partitions,
+        (short) replication, httpHost, httpPort, token == null || token.isEmpty() ? null : token,
+        Duration.ofSeconds(shutdownSeconds), s);
+  }
+
+  /** Reads typed values, recording one problem per bad key. */
+  private static final class Parser {
+    private final Settings s;
+    private final List<String> problems;
+    private final java.util.Set<String> bad = new java.util.HashSet<>();
+
+    Parser(Settings s, List<String> problems) {
+      this.s = s;
+      this.problems = problems;
+    }
+
+    String source(String key) {
+      Settings.Value v = s.get(key);
+      return v == null ? "not set" : "from " + v.source();
+    }
+
+    boolean ok(String key) {
+      return !bad.contains(key);
+    }
+
+    private void problem(String key, String what) {
+      bad.add(key);
+      Settings.Value v = s.get(key);
+      String shown = v == null ? "nothing" : "'" + (Settings.isSecret(key) ? "******" : v.value()) + "'";
+      problems.add(key + ": " + what + ", got " + shown + " (" + source(key) + ")");
+    }
+
+    String string(String key) {
+      String v = s.value(key);
+      if (v == null || v.isBlank()) {
+        problem(key, "is required");
+        return null;
+      }
+      return v;
+    }
+
+    int integer(String key, int min, int max) {
+      String v = s.value(key);
+      try {
+        int i = Integer.parseInt(v == null ? "" : v.trim());
+        if (i < min || i > max) {
+          problem(key, "must be an integer in " + min + ".." + max);
+          return min;
+        }
+        return i;
+      } catch (NumberFormatException e) {
+        problem(key, "must be an integer in " + min + ".." + max);
+        return min;
+      }
+    }
+
+    long longValue(String key) {
+      String v = s.value(key);
+      try {
+        return Long.parseLong(v == null ? "" : v.trim());
+      } catch (NumberFormatException e) {
+        problem(key, "must be an integer");
+        return 1;
+      }
+    }
+
+    float floating(String key, double min, double max) {
+      String v = s.value(key);
+      try {
+        double x = Double.parseDouble(v == null ? "" : v.trim());
+        if (!(x >= min && x <= max)) {
+          problem(key, "must be a number in [" + min + ", " + max + "]");
+          return (float) Math.max(min, 1e-3);
+        }
+        return (float) x;
+      } catch (NumberFormatException e) {
+        problem(key, "must be a number in [" + min + ", " + max + "]");
+        return (float) Math.max(min, 1e-3);
+      }
+    }
+
+    boolean bool(String key) {
+      String v = s.value(key);
+      if ("true".equalsIgnoreCase(v)) {
+        return true;
+      }
+      if ("false".equalsIgnoreCase(v)) {
+        return false;
+      }
+      problem(key, "must be true or false");
+      return false;
+    }
+  }
+}

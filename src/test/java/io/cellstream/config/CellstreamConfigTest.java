@@ -1,0 +1,120 @@
+package io.cellstream.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cellstream.lstm.Task;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CellstreamConfigTest {
+
+  private static Settings defaults() {
+    return new Settings().withDefaults(CellstreamConfig.defaults());
+  }
+
+  @Test
+  void theDocumentedFileIsTheTableOfKeys() throws IOException {
+    Path file = Path.of("config/cellstream.properties");
+    if (Boolean.getBoolean("config.regenerate")) {
+      Files.writeString(file, CellstreamConfig.renderPropertiesFile());
+    }
+    assertThat(Files.readString(file))
+        .as("config/cellstream.properties is generated from CellstreamConfig.KEYS; run the test with -Dconfig.regenerate=true")
+        .isEqualTo(CellstreamConfig.renderPropertiesFile());
+  }
+
+  @Test
+  void defaultsAreValid() {
+    CellstreamConfig c = CellstreamConfig.from(defaults());
+    assertThat(c.applicationId()).isEqualTo("cellstream");
+    assertThat(c.stream().spec().hiddenSize()).isEqualTo(64);
+    assertThat(c.stream().spec().task()).isEqualTo(Task.BINARY);
+    assertThat(c.stream().topics().trainingExamples()).isEqualTo("cellstream-training-examples");
+    assertThat(c.kafka().getProperty("processing.guarantee")).isEqualTo("exactly_once_v2");
+    assertThat(c.kafka()).doesNotContainKey("schema.registry.url");
+    assertThat(c.kafka().keySet()).noneMatch(k -> k.toString().startsWith("cellstream."));
+  }
+
+  @Test
+  void precedenceIsDefaultsThenFileThenEnvironmentThenCommandLine(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("c.properties");
+    Files.writeString(file, "cellstream.model.hidden-size=32\ncellstream.model.input-size=3\ncellstream.model.output-size=2\n");
+    Settings s = defaults().withFile(file)
+        .withEnvironment(Map.of("CELLSTREAM_MODEL_HIDDEN_SIZE", "48", "CELLSTREAM_MODEL_INPUT_SIZE", "5",
+            "CELLSTREAM_KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "UNRELATED", "x"), CellstreamConfig.keyNames())
+        .withCommandLine(Map.of("cellstream.model.hidden-size", "24"));
+    CellstreamConfig c = CellstreamConfig.from(s);
+    assertThat(c.stream().spec().hiddenSize()).isEqualTo(24);   // command line beats environment
+    assertThat(c.stream().spec().inputSize()).isEqualTo(5);     // environment beats file
+    assertThat(c.stream().spec().outputSize()).isEqualTo(2);    // file beats default
+    assertThat(c.stream().spec().task()).isEqualTo(Task.BINARY); // default
+    assertThat(c.kafka().getProperty("security.protocol")).isEqualTo("SASL_SSL");
+    assertThat(s.get("cellstream.model.input-size").source()).isEqualTo("environment CELLSTREAM_MODEL_INPUT_SIZE");
+  }
+
+  @Test
+  void everyProblemIsReportedOnceWithItsSource() {
+    Settings s = defaults()
+        .withEnvironment(Map.of("CELLSTREAM_MODEL_HIDDEN_SIZE", "abc"), CellstreamConfig.keyNames())
+        .withCommandLine(Map.of("cellstream.model.task", "ranking", "cellstream.training.learning-rate", "-1",
+            "cellstream.window.steps", "8", "cellstream.training.bptt-steps", "16", "cellstream.modle.name", "x",
+            "cellstream.training.enabled", "yes", "schema.registry.url", "localhost:8081"));
+    assertThatThrownBy(() -> CellstreamConfig.from(s))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> {
+          var problems = ((ConfigException) e).problems();
+          assertThat(problems).anyMatch(p -> p.startsWith("cellstream.model.hidden-size: must be an integer in 1..16384, got 'abc' (from environment CELLSTREAM_MODEL_HIDDEN_SIZE)"));
+          assertThat(problems).anyMatch(p -> p.startsWith("cellstream.model.task: unknown task 'ranking'"));
+          assertThat(problems).anyMatch(p -> p.startsWith("cellstream.training.learning-rate: must be a number"));
+          assertThat(problems).anyMatch(p -> p.startsWith("cellstream.modle.name: unknown setting"));
+          assertThat(problems).anyMatch(p -> p.startsWith("cellstream.training.enabled: must be true or false, got 'yes'"));
+          assertThat(problems).anyMatch(p -> p.startsWith("schema.registry.url: must start with http://"));
+          assertThat(problems).hasSize(6); // the BPTT/window rule is not checked while training is unparseable
+        });
+  }
+
+  @Test
+  void bpttLongerThanTheWindowIsExplained() {
+    Settings s = defaults().withCommandLine(Map.of("cellstream.window.steps", "8", "cellstream.training.bptt-steps", "16"));
+    assertThatThrownBy(() -> CellstreamConfig.from(s))
+        .hasMessageContaining("cellstream.training.bptt-steps: 16 is longer than the window (cellstream.window.steps = 8)");
+  }
+
+  @Test
+  void multiclassNeedsTwoOutputs() {
+    Settings s = defaults().withCommandLine(Map.of("cellstream.model.task", "multiclass"));
+    assertThatThrownBy(() -> CellstreamConfig.from(s)).hasMessageContaining("multiclass needs one output per class");
+  }
+
+  @Test
+  void secretsComeFromFilesAndAreNeverPrinted(@TempDir Path dir) throws IOException {
+    Path jaas = dir.resolve("jaas");
+    Files.writeString(jaas, "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"hunter2\";\n");
+    Settings s = defaults().withCommandLine(Map.of("sasl.jaas.config.file", jaas.toString(),
+        "cellstream.admin.token", "0123456789abcdef-token"));
+    CellstreamConfig c = CellstreamConfig.from(s);
+    assertThat(c.kafka().getProperty("sasl.jaas.config")).contains("hunter2");
+    assertThat(c.kafka()).doesNotContainKey("sasl.jaas.config.file");
+    assertThat(c.adminToken()).isEqualTo("0123456789abcdef-token");
+    assertThat(s.describe()).doesNotContain("hunter2").doesNotContain("0123456789abcdef-token").contains("sasl.jaas.config = ******");
+  }
+
+  @Test
+  void anUnreadableSecretFileIsAProblem(@TempDir Path dir) {
+    Settings s = defaults().withCommandLine(Map.of("ssl.key.password.file", dir.resolve("missing").toString()));
+    assertThatThrownBy(() -> CellstreamConfig.from(s)).hasMessageContaining("ssl.key.password.file: cannot read");
+  }
+
+  @Test
+  void aShortAdminTokenIsRefusedWithoutShowingIt() {
+    Settings s = defaults().withCommandLine(Map.of("cellstream.admin.token", "short"));
+    assertThatThrownBy(() -> CellstreamConfig.from(s))
+        .hasMessageContaining("cellstream.admin.token: use at least 16 characters")
+        .hasMessageNotContaining("short (");
+  }
+}
