@@ -1,0 +1,27 @@
+package io.cellstream.stream;
+
+import io.cellstream.avro.DeadLetter;
+import io.cellstream.avro.Event;
+import io.cellstream.avro.Label;
+import io.cellstream.avro.ModelSnapshot;
+import io.cellstream.avro.Prediction;
+import io.cellstream.serde.AvroSerde;
+import io.cellstream.serde.SchemaRegistryClient;
+
+/** The Avro serdes of the loop's topics, sharing one schema-registry client (and its caches). */
+public record CellstreamSerdes(
+    AvroSerde<Event> events,
+    AvroSerde<Label> labels,
+    AvroSerde<Prediction> predictions,
+    AvroSerde<DeadLetter> deadLetters,
+    AvroSerde<ModelSnapshot> models) {
+
+  public static CellstreamSerdes using(SchemaRegistryClient registry) {
+    return new CellstreamSerdes(
+        new AvroSerde<>(Event.class, registry),
+        new AvroSerde<>(Label.class, registry),
+        new AvroSerde<>(Prediction.class, registry),
+        new AvroSerde<>(DeadLetter.class, registry),
+        new AvroSerde<>(ModelSnapshot.class, registry));
+  }
+}

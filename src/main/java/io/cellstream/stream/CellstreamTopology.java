@@ -1,0 +1,92 @@
+package io.cellstream.stream;
+
+import io.cellstream.lstm.LstmKernel;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The whole loop as one Kafka Streams topology, built apart from main() and configuration so that tests
+ * drive the very same one.
+ *
+ * <pre>
+ * events ──► step ───────────────► predictions
+ *              │ └──(inline label)──► training-examples
+ * labels ──► label-join ─────────► training-examples       (step and label-join share entity-state)
+ *   (both) ─── bad input ────────► dead-letters
+ * training-examples (1 partition) ──► trainer ──► models   (trainer-state: params, Adam, pending)
+ * models ──► model-loader ──► global store models-global ──► ModelHolder (every instance)
+ * </pre>
+ */
+public final class CellstreamTopology {
+
+  // Stores
+  public static final String ENTITY_STORE = "entity-state";
+  public static final String TRAINER_STORE = "trainer-state";
+  public static final String MODELS_STORE = "models-global";
+  // Nodes
+  public static final String EVENTS_SOURCE = "events-source";
+  public static final String LABELS_SOURCE = "labels-source";
+  public static final String TRAINING_SOURCE = "training-examples-source";
+  public static final String MODELS_SOURCE = "models-source";
+  public static final String STEP = "step";
+  public static final String LABEL_JOIN = "label-join";
+  public static final String TRAINER = "trainer";
+  public static final String MODEL_LOADER = "model-loader";
+  public static final String PREDICTIONS_SINK = "predictions-sink";
+  public static final String DEAD_LETTERS_SINK = "dead-letters-sink";
+  public static final String TRAINING_SINK = "training-examples-sink";
+  public static final String MODELS_SINK = "models-sink";
+
+  private CellstreamTopology() {}
+
+  public static Topology build(StreamSettings settings, CellstreamSerdes serdes, ModelHolder models,
+      StreamMetrics metrics, LstmKernel kernel) {
+    StreamSettings.Topics topics = settings.topics();
+    ModelRecords modelRecords = new ModelRecords(serdes.models(), topics.models());
+    InitialModel initial = new InitialModel(settings, modelRecords);
+    Topology t = new Topology();
+
+    // Events: one LSTM step per event.
+    t.addSource(EVENTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
+    t.addProcessor(STEP, () -> new StepProcessor(settings, models, initial, serdes.events(), serdes.predictions(),
+        deadLetters(serdes, topics, metrics), metrics, kernel), EVENTS_SOURCE);
+
+    // Delayed labels: matched against the same entity's window.
+    t.addSource(LABELS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.labels());
+    t.addProcessor(LABEL_JOIN, () -> new LabelProcessor(settings, serdes.labels(),
+        deadLetters(serdes, topics, metrics), metrics), LABELS_SOURCE);
+
+    StoreBuilder<KeyValueStore<String, byte[]>> entityStore = Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(ENTITY_STORE), Serdes.String(), Serdes.ByteArray());
+    t.addStateStore(entityStore, STEP, LABEL_JOIN);
+
+    t.addSink(PREDICTIONS_SINK, topics.predictions(), new ByteArraySerializer(), new ByteArraySerializer(), STEP);
+    t.addSink(DEAD_LETTERS_SINK, topics.deadLetters(), new ByteArraySerializer(), new ByteArraySerializer(), STEP, LABEL_JOIN);
+    t.addSink(TRAINING_SINK, topics.trainingExamples(), new ByteArraySerializer(), new ByteArraySerializer(), STEP, LABEL_JOIN);
+
+    // The trainer: one task (the training topic has one partition), failover by Kafka Streams.
+    t.addSource(TRAINING_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.trainingExamples());
+    t.addProcessor(TRAINER, () -> new TrainerProcessor(settings, modelRecords, initial, metrics, kernel), TRAINING_SOURCE);
+    StoreBuilder<KeyValueStore<String, byte[]>> trainerStore = Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(TRAINER_STORE), Serdes.String(), Serdes.ByteArray());
+    t.addStateStore(trainerStore, TRAINER);
+    t.addSink(MODELS_SINK, topics.models(), new ByteArraySerializer(), new ByteArraySerializer(), TRAINER);
+
+    // Every instance holds every model version and swaps to the newest between records.
+    StoreBuilder<KeyValueStore<String, byte[]>> modelsStore = Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(MODELS_STORE), Serdes.String(), Serdes.ByteArray()).withLoggingDisabled();
+    t.addGlobalStore(modelsStore, MODELS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
+        topics.models(), MODEL_LOADER, () -> new ModelLoader(settings.modelName(), modelRecords, models));
+    return t;
+  }
+
+  private static DeadLetters deadLetters(CellstreamSerdes serdes, StreamSettings.Topics topics, StreamMetrics metrics) {
+    return new DeadLetters(serdes.deadLetters(), topics.deadLetters(), DEAD_LETTERS_SINK, metrics);
+  }
+}

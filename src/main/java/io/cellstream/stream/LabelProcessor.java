@@ -1,0 +1,134 @@
+package io.cellstream.stream;
+
+import io.cellstream.avro.Label;
+import io.cellstream.lstm.ModelSpec;
+import io.cellstream.serde.AvroSerde;
+import io.cellstream.serde.SerdeException;
+import io.cellstream.state.EntityState;
+import io.cellstream.state.EntityStateCodec;
+import io.cellstream.state.StateFormatException;
+import io.cellstream.state.TrainingExampleCodec;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delayed labels: matches each label with its step in the entity's window (same partition as the entity's
+ * events, same store) and emits a training example. A label that cannot be matched — too late, unknown
+ * entity or event, a second label for the same step — is counted and logged at a low rate; a label that
+ * cannot be read goes to the dead-letter topic.
+ */
+final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+
+  private static final Logger log = LoggerFactory.getLogger(LabelProcessor.class);
+
+  private final StreamSettings settings;
+  private final ModelSpec spec;
+  private final AvroSerde<Label> labels;
+  private final DeadLetters deadLetters;
+  private final StreamMetrics metrics;
+  private final EntityState state;
+  private final EntityStateCodec codec = new EntityStateCodec();
+  private final LabelJoin labelJoin;
+  private final float[] target;
+  private final RateLimitedLog warnings = new RateLimitedLog(log, 10_000, LabelOutcome.values().length);
+
+  private ProcessorContext<byte[], byte[]> context;
+  private KeyValueStore<String, byte[]> store;
+
+  LabelProcessor(StreamSettings settings, AvroSerde<Label> labels, DeadLetters deadLetters, StreamMetrics metrics) {
+    this.settings = settings;
+    this.spec = settings.spec();
+    this.labels = labels;
+    this.deadLetters = deadLetters;
+    this.metrics = metrics;
+    this.state = new EntityState(spec.inputSize(), spec.hiddenSize(), spec.outputSize(), settings.windowSteps(),
+        settings.checkpointEvery());
+    this.labelJoin = new LabelJoin(spec, settings.training().bpttSteps(), metrics);
+    this.target = new float[spec.outputSize()];
+  }
+
+  @Override
+  public void init(ProcessorContext<byte[], byte[]> context) {
+    this.context = context;
+    this.store = context.getStateStore(CellstreamTopology.ENTITY_STORE);
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    byte[] value = record.value();
+    if (value == null) {
+      deadLetters.send(context, record, DeadLetterReason.UNDECODABLE, "null value (a tombstone) on the labels topic", null);
+      return;
+    }
+    if (value.length > settings.maxRecordBytes()) {
+      deadLetters.send(context, record, DeadLetterReason.OVERSIZED, "label of " + value.length
+          + " bytes exceeds cellstream.input.max-record-bytes = " + settings.maxRecordBytes(), null);
+      return;
+    }
+    String topic = context.recordMetadata().orElseThrow().topic();
+    Label label;
+    try {
+      label = labels.decode(topic, value);
+    } catch (SerdeException e) {
+      deadLetters.send(context, record, StepProcessor.reasonOf(e), e.getMessage(), e);
+      return;
+    }
+    String entityId = label.getEntityId();
+    if (entityId == null || entityId.isBlank()) {
+      deadLetters.send(context, record, DeadLetterReason.MISSING_ENTITY_ID, "label has an empty entityId", null);
+      return;
+    }
+    if (record.key() == null) {
+      deadLetters.send(context, record, DeadLetterReason.MISSING_KEY, "label for entity '" + entityId
+          + "' has no key: key labels by entityId, like the events, so that they meet on one partition", null);
+      return;
+    }
+    String key = new String(record.key(), StandardCharsets.UTF_8);
+    if (!key.equals(entityId)) {
+      deadLetters.send(context, record, DeadLetterReason.KEY_MISMATCH, "label key '" + key
+          + "' differs from its entityId '" + entityId + "'", null);
+      return;
+    }
+    try {
+      Targets.toVector(spec, label.getTarget(), label.getTargetVector(), target);
+    } catch (Targets.InvalidTargetException e) {
+      deadLetters.send(context, record, DeadLetterReason.INVALID_TARGET, e.getMessage(), null);
+      return;
+    }
+
+    byte[] stored = store.get(entityId);
+    if (stored == null) {
+      count(LabelOutcome.UNKNOWN_ENTITY, entityId, label.getEventId());
+      return;
+    }
+    try {
+      codec.decode(stored, state);
+    } catch (StateFormatException e) {
+      metrics.stateUnreadable();
+      count(LabelOutcome.UNKNOWN_ENTITY, entityId, label.getEventId());
+      return;
+    }
+    LabelJoin.Result r = labelJoin.join(entityId, state, label.getEventId(), target);
+    count(r.outcome(), entityId, label.getEventId());
+    if (r.outcome() == LabelOutcome.MATCHED) {
+      if (settings.training().enabled()) {
+        context.forward(new Record<>(record.key(), TrainingExampleCodec.encode(r.example()), record.timestamp()),
+            CellstreamTopology.TRAINING_SINK);
+      }
+      store.put(entityId, codec.encode(state));
+    }
+  }
+
+  private void count(LabelOutcome outcome, String entityId, String eventId) {
+    metrics.label(outcome);
+    if (outcome != LabelOutcome.MATCHED) {
+      warnings.warn(outcome.ordinal(), "label for entity '" + entityId + "' event '" + eventId + "' not learned from: "
+          + outcome.id());
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package io.cellstream.stream;
+
+import io.cellstream.avro.Event;
+import io.cellstream.avro.Prediction;
+import io.cellstream.lstm.LstmKernel;
+import io.cellstream.lstm.ModelSpec;
+import io.cellstream.lstm.StepWorkspace;
+import io.cellstream.serde.AvroSerde;
+import io.cellstream.serde.SerdeException;
+import io.cellstream.state.EntityState;
+import io.cellstream.state.EntityStateCodec;
+import io.cellstream.state.StateFormatException;
+import io.cellstream.state.TrainingExampleCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-event path: decode and validate the event, load the entity's memory, run one LSTM step with the
+ * current model, publish the prediction, store the memory back, and — if the event carries its own label —
+ * turn it into a training example after the prediction is out (test, then train).
+ *
+ * <p>Every input record ends as exactly one prediction or exactly one dead letter.
+ */
+final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+
+  private static final Logger log = LoggerFactory.getLogger(StepProcessor.class);
+
+  private final StreamSettings settings;
+  private final ModelSpec spec;
+  private final ModelHolder models;
+  private final InitialModel initial;
+  private final AvroSerde<Event> events;
+  private final AvroSerde<Prediction> predictions;
+  private final DeadLetters deadLetters;
+  private final StreamMetrics metrics;
+  private final LstmKernel kernel;
+
+  private ProcessorContext<byte[], byte[]> context;
+  private KeyValueStore<String, byte[]> store;
+  private StepWorkspace workspace;
+  private final float[] gates;   // (4H) i, f, g, o of the last step
+  private final float[] y;       // (K) head output
+  private final EntityState state;
+  private final EntityStateCodec codec = new EntityStateCodec();
+  private final LabelJoin labelJoin;
+  private final float[] x;       // (D) this event's features
+  private final float[] target;  // (K) this event's inline target
+  private final RateLimitedLog warnings = new RateLimitedLog(log, 10_000, 1);
+
+  StepProcessor(StreamSettings settings, ModelHolder models, InitialModel initial, AvroSerde<Event> events,
+      AvroSerde<Prediction> predictions, DeadLetters deadLetters, StreamMetrics metrics, LstmKernel kernel) {
+    this.settings = settings;
+    this.spec = settings.spec();
+    this.models = models;
+    this.initial = initial;
+    this.events = events;
+    this.predictions = predictions;
+    this.deadLetters = deadLetters;
+    this.metrics = metrics;
+    this.kernel = kernel;
+    this.state = new EntityState(spec.inputSize(), spec.hiddenSize(), spec.outputSize(), settings.windowSteps(),
+        settings.checkpointEvery());
+    this.labelJoin = new LabelJoin(spec, settings.training().bpttSteps(), metrics);
+    this.x = new float[spec.inputSize()];
+    this.target = new float[spec.outputSize()];
+    this.gates = new float[spec.gateRows()];
+    this.y = new float[spec.outputSize()];
+  }
+
+  @Override
+  public void init(ProcessorContext<byte[], byte[]> context) {
+    this.context = context;
+    this.store = context.getStateStore(CellstreamTopology.ENTITY_STORE);
+    this.workspace = kernel.newWorkspace(spec);
+    initial.loadFromGlobalStore(context, models);
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    long started = System.nanoTime();
+    metrics.event();
+    byte[] value = record.value();
+    if (value == null) {
+      deadLetters.send(context, record, DeadLetterReason.UNDECODABLE, "null value (a tombstone) on the events topic", null);
+      return;
+    }
+    if (value.length > settings.maxRecordBytes()) {
+      deadLetters.send(context, record, DeadLetterReason.OVERSIZED, "event of " + value.length
+          + " bytes exceeds cellstream.input.max-record-bytes = " + settings.maxRecordBytes(), null);
+      return;
+    }
+    RecordMetadata md = context.recordMetadata().orElseThrow();
+    Event event;
+    try {
+      event = events.decode(md.topic(), value);
+    } catch (SerdeException e) {
+      deadLetters.send(context, record, reasonOf(e), e.getMessage(), e);
+      return;
+    }
+    String entityId = event.getEntityId();
+    if (entityId == null || entityId.isBlank()) {
+      deadLetters.send(context, record, DeadLetterReason.MISSING_ENTITY_ID, "event has an empty entityId", null);
+      return;
+    }
+    if (record.key() == null) {
+      deadLetters.send(context, record, DeadLetterReason.MISSING_KEY, "event for entity '" + entityId
+          + "' has no key: key events by entityId so that one entity's events stay in order on one partition", null);
+      return;
+    }
+    String key = new String(record.key(), StandardCharsets.UTF_8);
+    if (!key.equals(entityId)) {
+      deadLetters.send(context, record, DeadLetterReason.KEY_MISMATCH, "event key '" + key
+          + "' differs from its entityId '" + entityId + "'", null);
+      return;
+    }
+    List<Float> features = event.getFeatures();
+    if (features.size() != spec.inputSize()) {
+      deadLetters.send(context, record, DeadLetterReason.WRONG_DIMENSION, "event has " + features.size()
+          + " features, the model reads D=" + spec.inputSize(), null);
+      return;
+    }
+    for (int i = 0; i < x.length; i++) {
+      float f = features.get(i);
+      if (!Float.isFinite(f)) {
+        deadLetters.send(context, record, DeadLetterReason.NON_FINITE, "feature " + i + " is " + f, null);
+        return;
+      }
+      x[i] = f;
+    }
+    boolean labelled = event.getTarget() != null || event.getTargetVector() != null;
+    if (labelled) {
+      try {
+        Targets.toVector(spec, event.getTarget(), event.getTargetVector(), target);
+      } catch (Targets.InvalidTargetException e) {
+        deadLetters.send(context, record, DeadLetterReason.INVALID_TARGET, "inline " + e.getMessage(), null);
+        return;
+      }
+    }
+    String eventId = event.getEventId() != null ? event.getEventId() : md.topic() + "-" + md.partition() + "-" + md.offset();
+    long eventTime = event.getEventTime().toEpochMilli();
+
+    loadState(entityId);
+    ModelVersion model = models.current();
+    if (model == null) {
+      model = initial.get();
+    }
+
+    // The step: (h, c) ← LSTM(x, h, c); y ← head(h).
+    state.beginStep(eventId, eventTime, x, 0);
+    kernel.step(model.model(), x, 0, state.h, state.c, settings.keepGates() ? gates : null, y, workspace);
+    state.endStep(y, settings.keepGates() ? gates : null, model.version(), eventTime);
+
+    Prediction p = Prediction.newBuilder()
+        .setEntityId(entityId)
+        .setEventId(eventId)
+        .setEventTime(event.getEventTime())
+        .setPredictionTime(Instant.ofEpochMilli(System.currentTimeMillis()))
+        .setModelName(models.name())
+        .setModelVersion(model.version())
+        .setOutputs(toList(y, spec.outputSize()))
+        .setPredictedClass(predictedClass(y))
+        .setEventsSeen(state.eventsSeen)
+        .build();
+    context.forward(new Record<>(record.key(), predictions.encode(settings.topics().predictions(), p),
+        record.timestamp()), CellstreamTopology.PREDICTIONS_SINK);
+    metrics.prediction();
+
+    // Test, then train: the example for an inline label follows its prediction in the same transaction.
+    if (labelled) {
+      LabelJoin.Result r = labelJoin.join(entityId, state, eventId, target);
+      metrics.label(r.outcome());
+      if (r.example() != null && settings.training().enabled()) {
+        context.forward(new Record<>(record.key(), TrainingExampleCodec.encode(r.example()), record.timestamp()),
+            CellstreamTopology.TRAINING_SINK);
+      }
+    }
+    store.put(entityId, codec.encode(state));
+    metrics.stepLatency().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  private void loadState(String entityId) {
+    byte[] stored = store.get(entityId);
+    if (stored == null) {
+      state.reset();
+      return;
+    }
+    try {
+      codec.decode(stored, state);
+    } catch (StateFormatException e) {
+      // Not the event's fault: the stored memory is unreadable (damaged, or from a model of another shape).
+      // Start the entity afresh rather than stop the service; say so.
+      metrics.stateUnreadable();
+      warnings.warn(0, "memory of entity '" + entityId + "' is unreadable and starts afresh: " + e.getMessage());
+      state.reset();
+    }
+  }
+
+  private Integer predictedClass(float[] y) {
+    return switch (spec.task()) {
+      case MULTICLASS -> Targets.argmax(y, spec.outputSize());
+      case BINARY -> spec.outputSize() == 1 ? (y[0] >= 0.5f ? 1 : 0) : null;
+      case REGRESSION -> null;
+    };
+  }
+
+  private static List<Float> toList(float[] y, int n) {
+    List<Float> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(y[i]);
+    }
+    return out;
+  }
+
+  static DeadLetterReason reasonOf(SerdeException e) {
+    return switch (e.reason()) {
+      case UNDECODABLE -> DeadLetterReason.UNDECODABLE;
+      case UNKNOWN_SCHEMA -> DeadLetterReason.UNKNOWN_SCHEMA;
+      case INCOMPATIBLE_SCHEMA -> DeadLetterReason.INCOMPATIBLE_SCHEMA;
+    };
+  }
+}

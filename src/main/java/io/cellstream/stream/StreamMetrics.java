@@ -1,0 +1,220 @@
+package io.cellstream.stream;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.DoubleAdder;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The loop's own metrics (Micrometer; served at /metrics in Prometheus format). Meters are created once
+ * here, so the per-event path only increments.
+ *
+ * <p>Prequential metrics use exactly the (prediction, label) pairs the label join sees: the prediction stored
+ * in the entity's window was made before the label was learned from.
+ */
+public final class StreamMetrics {
+
+  private final MeterRegistry registry;
+  private final Counter events;
+  private final Counter predictions;
+  private final Map<DeadLetterReason, Counter> deadLetters = new EnumMap<>(DeadLetterReason.class);
+  private final Map<LabelOutcome, Counter> labels = new EnumMap<>(LabelOutcome.class);
+  private final Counter examples;
+  private final Counter updatesApplied;
+  private final Counter updatesRefusedNonFinite;
+  private final Counter updatesRefusedLoss;
+  private final Counter modelsPublished;
+  private final Counter modelSwaps;
+  private final Counter stateUnreadable;
+  private final Timer stepLatency;
+  private final DistributionSummary exampleSteps;
+  private final AtomicLong modelVersion = new AtomicLong();
+  private final AtomicLong trainerVersion = new AtomicLong();
+  private volatile double lastTrainingLoss = Double.NaN;
+  private final DoubleAdder prequentialLossSum = new DoubleAdder();
+  private final LongAdder prequentialPairs = new LongAdder();
+  private final LongAdder prequentialCorrect = new LongAdder();
+  private final LongAdder prequentialClassified = new LongAdder();
+  private final DoubleAdder prequentialAbsError = new DoubleAdder();
+
+  public StreamMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    events = Counter.builder("cellstream.events").description("Input events read").register(registry);
+    predictions = Counter.builder("cellstream.predictions").description("Predictions published").register(registry);
+    for (DeadLetterReason r : DeadLetterReason.values()) {
+      deadLetters.put(r, Counter.builder("cellstream.dead.letters").tag("reason", r.id())
+          .description("Input records sent to the dead-letter topic, by reason").register(registry));
+    }
+    for (LabelOutcome o : LabelOutcome.values()) {
+      labels.put(o, Counter.builder("cellstream.labels").tag("outcome", o.id())
+          .description("Labels (inline and delayed) by what became of them").register(registry));
+    }
+    examples = Counter.builder("cellstream.training.examples").description("Training examples made by the label join").register(registry);
+    updatesApplied = Counter.builder("cellstream.training.updates").tag("result", "applied").register(registry);
+    updatesRefusedNonFinite = Counter.builder("cellstream.training.updates").tag("result", "refused-non-finite").register(registry);
+    updatesRefusedLoss = Counter.builder("cellstream.training.updates").tag("result", "refused-loss-guard").register(registry);
+    modelsPublished = Counter.builder("cellstream.models.published").description("Model versions published by the trainer").register(registry);
+    modelSwaps = Counter.builder("cellstream.model.swaps").description("Model versions taken into use by this instance").register(registry);
+    stateUnreadable = Counter.builder("cellstream.state.unreadable")
+        .description("Entity memories that could not be read and started afresh").register(registry);
+    stepLatency = Timer.builder("cellstream.step.latency").description("Decode, LSTM step and state update per event")
+        .publishPercentileHistogram().register(registry);
+    exampleSteps = DistributionSummary.builder("cellstream.training.example.steps").description("BPTT steps per training example").register(registry);
+    registry.gauge("cellstream.model.version", modelVersion);
+    registry.gauge("cellstream.trainer.model.version", trainerVersion);
+    registry.gauge("cellstream.training.loss", this, m -> m.lastTrainingLoss);
+    registry.gauge("cellstream.prequential.logloss", this, StreamMetrics::prequentialLogLoss);
+    registry.gauge("cellstream.prequential.accuracy", this, StreamMetrics::prequentialAccuracy);
+    registry.gauge("cellstream.prequential.mae", this, StreamMetrics::prequentialMae);
+    registry.gauge("cellstream.prequential.pairs", prequentialPairs, LongAdder::doubleValue);
+  }
+
+  /** For tests and tools that don't serve metrics. */
+  public static StreamMetrics inMemory() {
+    return new StreamMetrics(new SimpleMeterRegistry());
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  public void event() {
+    events.increment();
+  }
+
+  public void prediction() {
+    predictions.increment();
+  }
+
+  public void deadLetter(DeadLetterReason reason) {
+    deadLetters.get(reason).increment();
+  }
+
+  public void label(LabelOutcome outcome) {
+    labels.get(outcome).increment();
+  }
+
+  public void example(int steps) {
+    examples.increment();
+    exampleSteps.record(steps);
+  }
+
+  public void stateUnreadable() {
+    stateUnreadable.increment();
+  }
+
+  public double stateUnreadableCount() {
+    return stateUnreadable.count();
+  }
+
+  public Timer stepLatency() {
+    return stepLatency;
+  }
+
+  public void updateApplied(double meanLoss) {
+    updatesApplied.increment();
+    lastTrainingLoss = meanLoss;
+  }
+
+  public void updateRefusedNonFinite() {
+    updatesRefusedNonFinite.increment();
+  }
+
+  public void updateRefusedLoss() {
+    updatesRefusedLoss.increment();
+  }
+
+  public void modelPublished(long version) {
+    modelsPublished.increment();
+    trainerVersion.set(version);
+  }
+
+  public void modelInUse(long version) {
+    modelSwaps.increment();
+    modelVersion.set(version);
+  }
+
+  /**
+   * One prequential pair: the loss of the stored prediction against its label, whether it was right (for
+   * classification; null otherwise) and its absolute error (regression; NaN otherwise).
+   */
+  public void prequential(double loss, Boolean correct, double absError) {
+    prequentialPairs.increment();
+    prequentialLossSum.add(loss);
+    if (correct != null) {
+      prequentialClassified.increment();
+      if (correct) {
+        prequentialCorrect.increment();
+      }
+    }
+    if (!Double.isNaN(absError)) {
+      prequentialAbsError.add(absError);
+    }
+  }
+
+  public double prequentialLogLoss() {
+    long n = prequentialPairs.sum();
+    return n == 0 ? Double.NaN : prequentialLossSum.sum() / n;
+  }
+
+  public double prequentialAccuracy() {
+    long n = prequentialClassified.sum();
+    return n == 0 ? Double.NaN : (double) prequentialCorrect.sum() / n;
+  }
+
+  public double prequentialMae() {
+    long n = prequentialPairs.sum();
+    return n == 0 || prequentialClassified.sum() > 0 ? Double.NaN : prequentialAbsError.sum() / n;
+  }
+
+  // Readers for tests and the progress line.
+  public double events() {
+    return events.count();
+  }
+
+  public double predictions() {
+    return predictions.count();
+  }
+
+  public double deadLetters(DeadLetterReason r) {
+    return deadLetters.get(r).count();
+  }
+
+  public double deadLettersTotal() {
+    return deadLetters.values().stream().mapToDouble(Counter::count).sum();
+  }
+
+  public double labels(LabelOutcome o) {
+    return labels.get(o).count();
+  }
+
+  public double examples() {
+    return examples.count();
+  }
+
+  public double updatesApplied() {
+    return updatesApplied.count();
+  }
+
+  public double updatesRefused() {
+    return updatesRefusedNonFinite.count() + updatesRefusedLoss.count();
+  }
+
+  public long modelVersion() {
+    return modelVersion.get();
+  }
+
+  public long trainerVersion() {
+    return trainerVersion.get();
+  }
+
+  public double lastTrainingLoss() {
+    return lastTrainingLoss;
+  }
+}

@@ -1,0 +1,75 @@
+package io.cellstream.stream;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates the loop's topics if they are missing and checks the ones that exist: the training topic must have
+ * exactly one partition (one trainer), and events and labels must be co-partitioned (same count), since a
+ * label meets its entity's window on the partition of the entity's events.
+ */
+public final class TopicSetup {
+
+  private static final Logger log = LoggerFactory.getLogger(TopicSetup.class);
+
+  private TopicSetup() {}
+
+  public static void ensure(Admin admin, StreamSettings.Topics topics, int partitions, short replicationFactor,
+      boolean create) throws InterruptedException {
+    List<NewTopic> wanted = new ArrayList<>();
+    wanted.add(new NewTopic(topics.events(), partitions, replicationFactor));
+    wanted.add(new NewTopic(topics.labels(), partitions, replicationFactor));
+    wanted.add(new NewTopic(topics.predictions(), partitions, replicationFactor));
+    wanted.add(new NewTopic(topics.deadLetters(), partitions, replicationFactor));
+    wanted.add(new NewTopic(topics.trainingExamples(), 1, replicationFactor)
+        .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(1)))));
+    wanted.add(new NewTopic(topics.models(), 1, replicationFactor)
+        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+    try {
+      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
+      if (!missing.isEmpty()) {
+        if (!create) {
+          throw new IllegalStateException("missing topics " + missing.stream().map(NewTopic::name).toList()
+              + " and cellstream.topics.create=false: create them (training topic with 1 partition, models topic compacted)");
+        }
+        try {
+          admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+          log.info("created topics {}", missing.stream().map(NewTopic::name).toList());
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw e;
+          }
+        }
+      }
+      Map<String, TopicDescription> d = admin.describeTopics(List.of(topics.events(), topics.labels(),
+          topics.trainingExamples())).allTopicNames().get(30, TimeUnit.SECONDS);
+      int training = d.get(topics.trainingExamples()).partitions().size();
+      if (training != 1) {
+        throw new IllegalStateException("training topic " + topics.trainingExamples() + " has " + training
+            + " partitions; it needs exactly 1 so that one trainer sees every example in order");
+      }
+      int ev = d.get(topics.events()).partitions().size();
+      int lb = d.get(topics.labels()).partitions().size();
+      if (ev != lb) {
+        throw new IllegalStateException("events topic " + topics.events() + " has " + ev + " partitions but labels topic "
+            + topics.labels() + " has " + lb + "; they must match (a label joins its entity on the same partition)");
+      }
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot create or check topics on the Kafka cluster: " + e.getMessage()
+          + " (is bootstrap.servers right and the broker reachable?)", e);
+    }
+  }
+}

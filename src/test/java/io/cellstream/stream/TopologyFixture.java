@@ -1,0 +1,134 @@
+package io.cellstream.stream;
+
+import io.cellstream.avro.DeadLetter;
+import io.cellstream.avro.Event;
+import io.cellstream.avro.Label;
+import io.cellstream.avro.Prediction;
+import io.cellstream.lstm.AdamConfig;
+import io.cellstream.lstm.LstmKernel;
+import io.cellstream.lstm.LstmKernels;
+import io.cellstream.lstm.ModelSpec;
+import io.cellstream.lstm.Task;
+import io.cellstream.serde.SerdeException;
+import io.cellstream.testing.SharedStack;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+
+/**
+ * The real topology under {@link TopologyTestDriver}, with the real Avro serdes against the shared schema
+ * registry (topics are unique per fixture, so subjects never collide).
+ */
+final class TopologyFixture implements AutoCloseable {
+
+  final StreamSettings settings;
+  final CellstreamSerdes serdes;
+  final StreamMetrics metrics = StreamMetrics.inMemory();
+  final ModelHolder models;
+  final LstmKernel kernel = LstmKernels.get();
+  final TopologyTestDriver driver;
+  final TestInputTopic<byte[], byte[]> events;
+  final TestInputTopic<byte[], byte[]> labels;
+  final TestInputTopic<byte[], byte[]> modelsIn;
+  final TestOutputTopic<byte[], byte[]> predictions;
+  final TestOutputTopic<byte[], byte[]> deadLetters;
+  final TestOutputTopic<byte[], byte[]> training;
+  final TestOutputTopic<byte[], byte[]> modelsOut;
+  final ModelRecords modelRecords;
+  private long time = 1_700_000_000_000L;
+
+  static StreamSettings settings(ModelSpec spec, boolean training, int window, int every, int bptt, int batch, long publishEvery) {
+    String prefix = SharedStack.uniqueName("tt");
+    StreamSettings.Topics topics = new StreamSettings.Topics(prefix + "-events", prefix + "-labels",
+        prefix + "-predictions", prefix + "-dead-letters", prefix + "-models", prefix + "-training");
+    return new StreamSettings(topics, "m", spec, 7L, 1.0f, window, every,
+        new StreamSettings.Training(training, bptt, new AdamConfig(0.01f, 0.9f, 0.999f, 1e-8f), batch, 1.0f,
+            publishEvery, Duration.ofSeconds(5), 0f),
+        4096, true);
+  }
+
+  static StreamSettings small(boolean training) {
+    return settings(new ModelSpec(3, 5, 1, Task.BINARY), training, 8, 4, 6, 4, 8);
+  }
+
+  TopologyFixture(StreamSettings settings) {
+    this.settings = settings;
+    this.serdes = CellstreamSerdes.using(SharedStack.registryClient());
+    this.models = new ModelHolder(settings.modelName(), settings.spec(), metrics);
+    this.modelRecords = new ModelRecords(serdes.models(), settings.topics().models());
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, SharedStack.uniqueName("ttd"));
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, java.nio.file.Path.of("target", "ttd-state", String.valueOf(System.nanoTime())).toAbsolutePath().toString());
+    driver = new TopologyTestDriver(CellstreamTopology.build(settings, serdes, models, metrics, kernel), props,
+        Instant.ofEpochMilli(time));
+    var t = settings.topics();
+    var bs = new ByteArraySerializer();
+    var bd = new ByteArrayDeserializer();
+    events = driver.createInputTopic(t.events(), bs, bs);
+    labels = driver.createInputTopic(t.labels(), bs, bs);
+    modelsIn = driver.createInputTopic(t.models(), bs, bs);
+    predictions = driver.createOutputTopic(t.predictions(), bd, bd);
+    deadLetters = driver.createOutputTopic(t.deadLetters(), bd, bd);
+    training = driver.createOutputTopic(t.trainingExamples(), bd, bd);
+    modelsOut = driver.createOutputTopic(t.models(), bd, bd);
+  }
+
+  static byte[] key(String s) {
+    return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  Event event(String entity, String eventId, float[] x, Float target) {
+    List<Float> f = new ArrayList<>();
+    for (float v : x) {
+      f.add(v);
+    }
+    time += 1000;
+    return Event.newBuilder().setEntityId(entity).setEventId(eventId).setEventTime(Instant.ofEpochMilli(time))
+        .setFeatures(f).setTarget(target).build();
+  }
+
+  void send(Event e) {
+    events.pipeInput(key(e.getEntityId()), serdes.events().encode(settings.topics().events(), e), e.getEventTime());
+  }
+
+  void sendLabel(String entity, String eventId, float target) {
+    Label l = Label.newBuilder().setEntityId(entity).setEventId(eventId).setTarget(target).build();
+    labels.pipeInput(key(entity), serdes.labels().encode(settings.topics().labels(), l), time);
+  }
+
+  Prediction prediction(byte[] bytes) throws SerdeException {
+    return serdes.predictions().decode(settings.topics().predictions(), bytes);
+  }
+
+  List<Prediction> readPredictions() throws SerdeException {
+    List<Prediction> out = new ArrayList<>();
+    for (byte[] v : predictions.readValuesToList()) {
+      out.add(prediction(v));
+    }
+    return out;
+  }
+
+  List<DeadLetter> readDeadLetters() throws SerdeException {
+    List<DeadLetter> out = new ArrayList<>();
+    for (byte[] v : deadLetters.readValuesToList()) {
+      out.add(serdes.deadLetters().decode(settings.topics().deadLetters(), v));
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+  }
+}
