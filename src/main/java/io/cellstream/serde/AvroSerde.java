@@ -231,11 +231,34 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         SchemaCompatibility.checkReaderWriterCompatibility(schema, writerSchema);
     if (compat.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
       String why = compat.getResult().getIncompatibilities().stream()
-          .map(i -> i.getType() + " at " + i.getLocation() + " (" + i.getMessage() + ")")
+          .map(i -> i.getType() + " at " + fieldPath(schema, i.getLocation()) + " (" + i.getMessage() + ")")
           .collect(Collectors.joining("; "));
       return cache(id, new Resolution<>(null, why, null));
     }
     return cache(id, new Resolution<>(new SpecificDatumReader<>(writerSchema, schema, model), null, null));
+  }
+
+  /** Turns Avro's JSON pointer into the reader schema ({@code /fields/3/type}) into field names. */
+  static String fieldPath(Schema reader, String pointer) {
+    StringBuilder names = new StringBuilder();
+    Schema s = reader;
+    String[] parts = pointer == null ? new String[0] : pointer.split("/");
+    try {
+      for (int i = 0; i < parts.length; i++) {
+        if (parts[i].equals("fields") && i + 1 < parts.length && s.getType() == Schema.Type.RECORD) {
+          Schema.Field f = s.getFields().get(Integer.parseInt(parts[++i]));
+          names.append(names.isEmpty() ? "" : ".").append(f.name());
+          s = f.schema();
+        } else if (parts[i].equals("items") && s.getType() == Schema.Type.ARRAY) {
+          s = s.getElementType();
+        } else if (parts[i].equals("values") && s.getType() == Schema.Type.MAP) {
+          s = s.getValueType();
+        }
+      }
+    } catch (RuntimeException e) {
+      return pointer;
+    }
+    return names.isEmpty() ? pointer : "field " + names + " (" + pointer + ")";
   }
 
   private Resolution<T> cache(int id, Resolution<T> r) {
