@@ -8,7 +8,7 @@ public enum Task {
   BINARY,
   /** Softmax over K classes, cross-entropy; target is one class (one-hot in vector form). */
   MULTICLASS,
-  /** Identity head, squared error (sum over outputs, times 1/2 is NOT applied: loss = Σ (y - t)²). */
+  /** Identity head, half squared error summed over outputs: loss = ½ Σ (y - t)², as in the golden vectors. */
   REGRESSION;
 
   /** The lower-case name used in configuration, schemas and snapshots. */

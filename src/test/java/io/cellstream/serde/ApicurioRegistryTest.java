@@ -1,0 +1,20 @@
+package io.cellstream.serde;
+
+import io.cellstream.testing.SharedStack;
+import io.cellstream.testing.SharedStackExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The registry contract against Apicurio Registry (ccompat API) and the embedded broker. */
+@ExtendWith(SharedStackExtension.class)
+class ApicurioRegistryTest extends RegistryContract {
+
+  @Override
+  String registryUrl() {
+    return SharedStack.schemaRegistryUrl();
+  }
+
+  @Override
+  String bootstrapServers() {
+    return SharedStack.bootstrapServers();
+  }
+}
