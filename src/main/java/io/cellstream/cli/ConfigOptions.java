@@ -1,0 +1,60 @@
+package io.cellstream.cli;
+
+import io.cellstream.config.CellstreamConfig;
+import io.cellstream.config.Settings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The options every command that talks to Kafka shares: a properties file, single overrides, and shortcuts
+ * for the settings one changes most. Precedence: defaults < file < environment < these options.
+ */
+public final class ConfigOptions {
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "Properties file with cellstream and Kafka settings (see config/cellstream.properties for every key and its default).")
+  Path configFile;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE",
+      description = "Override one setting, e.g. --set cellstream.model.hidden-size=128 or --set security.protocol=SASL_SSL. Repeatable.")
+  Map<String, String> overrides = new LinkedHashMap<>();
+
+  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...", description = "Kafka brokers (bootstrap.servers).")
+  String bootstrapServers;
+
+  @Option(names = "--schema-registry-url", paramLabel = "URL",
+      description = "Confluent-compatible schema registry (schema.registry.url).")
+  String schemaRegistryUrl;
+
+  @Option(names = "--application-id", paramLabel = "ID",
+      description = "Kafka Streams application id (application.id); instances with the same id share the work.")
+  String applicationId;
+
+  /** The layered settings: defaults, file, environment, command line. */
+  public Settings settings(Map<String, String> extra) throws IOException {
+    Settings s = new Settings().withDefaults(CellstreamConfig.defaults());
+    if (configFile != null) {
+      if (!Files.isReadable(configFile)) {
+        throw new IOException("configuration file " + configFile + " does not exist or is not readable");
+      }
+      s.withFile(configFile);
+    }
+    s.withEnvironment(System.getenv(), CellstreamConfig.keyNames());
+    Map<String, String> cli = new LinkedHashMap<>(extra);
+    cli.putAll(overrides);
+    if (bootstrapServers != null) {
+      cli.put("bootstrap.servers", bootstrapServers);
+    }
+    if (schemaRegistryUrl != null) {
+      cli.put("schema.registry.url", schemaRegistryUrl);
+    }
+    if (applicationId != null) {
+      cli.put("application.id", applicationId);
+    }
+    return s.withCommandLine(cli);
+  }
+}

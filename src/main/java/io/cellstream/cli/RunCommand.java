@@ -1,0 +1,164 @@
+package io.cellstream.cli;
+
+import io.cellstream.config.CellstreamConfig;
+import io.cellstream.config.ConfigException;
+import io.cellstream.config.Settings;
+import io.cellstream.embedded.EmbeddedKafka;
+import io.cellstream.embedded.EmbeddedSchemaRegistry;
+import io.cellstream.embedded.EmbeddedStack;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code cellstream run}: the service, against your Kafka and schema registry or an embedded pair. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = {
+        "Runs the service: reads events and labels, publishes predictions, learns online, rolls out model versions.",
+        "Serves /health/live, /health/ready, /metrics, /entities/{id}, /model on the HTTP port.",
+        "",
+        "Exit codes: 0 stopped cleanly (SIGTERM/Ctrl-C), 1 shutdown timed out, 2 invalid configuration,",
+        "3 Kafka or the schema registry unreachable, 70 stream processing failed."})
+public final class RunCommand implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+  public static final int EXIT_OK = 0;
+  public static final int EXIT_SHUTDOWN_TIMEOUT = 1;
+  public static final int EXIT_CONFIG = 2;
+  public static final int EXIT_UNREACHABLE = 3;
+  public static final int EXIT_FAILED = 70;
+
+  @Spec CommandSpec spec;
+
+  @Mixin ConfigOptions config;
+
+  @Option(names = "--embedded",
+      description = "Start an in-process Kafka broker and an Apicurio schema registry on 127.0.0.1 and use them (a quick local service).")
+  boolean embedded;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "With --embedded: where the broker keeps its data (default: a temporary directory, deleted at exit).")
+  Path dataDir;
+
+  @Option(names = "--http-host", paramLabel = "HOST", description = "HTTP interface to bind (cellstream.http.host; default 127.0.0.1).")
+  String httpHost;
+
+  @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port (cellstream.http.port; default 8080; 0 = any free port).")
+  Integer httpPort;
+
+  @Option(names = "--print-config", description = "Print the effective configuration (secrets masked) and exit.")
+  boolean printConfig;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    Map<String, String> extra = new HashMap<>();
+    if (httpHost != null) {
+      extra.put("cellstream.http.host", httpHost);
+    }
+    if (httpPort != null) {
+      extra.put("cellstream.http.port", String.valueOf(httpPort));
+    }
+    Settings settings;
+    try {
+      settings = config.settings(extra);
+    } catch (IOException e) {
+      err.println("cellstream run: " + e.getMessage());
+      return EXIT_CONFIG;
+    }
+    CellstreamConfig c;
+    try {
+      c = CellstreamConfig.from(settings);
+    } catch (ConfigException e) {
+      err.println("cellstream run: " + e.getMessage());
+      return EXIT_CONFIG;
+    }
+    if (printConfig) {
+      spec.commandLine().getOut().print(settings.describe());
+      spec.commandLine().getOut().flush();
+      return EXIT_OK;
+    }
+
+    EmbeddedStack stack = null;
+    if (embedded) {
+      EmbeddedKafka.Builder kafka = EmbeddedKafka.builder();
+      if (dataDir != null) {
+        Files.createDirectories(dataDir);
+        kafka.dataDir(dataDir.resolve("kafka"));
+      }
+      log.info("starting the embedded broker and schema registry ...");
+      stack = EmbeddedStack.start(kafka, EmbeddedSchemaRegistry.builder());
+      settings.set("bootstrap.servers", stack.bootstrapServers(), "--embedded");
+      settings.set("schema.registry.url", stack.schemaRegistryUrl(), "--embedded");
+      if (dataDir != null) {
+        settings.set("state.dir", dataDir.resolve("streams").toString(), "--embedded --data-dir");
+      }
+      c = CellstreamConfig.from(settings);
+      log.info("embedded Kafka at {}, schema registry at {}", stack.bootstrapServers(), stack.schemaRegistryUrl());
+    }
+    log.info("configuration:\n{}", settings.describe());
+
+    ServiceRunner runner;
+    try {
+      runner = ServiceRunner.start(c, true);
+    } catch (ServiceRunner.UnreachableException e) {
+      err.println("cellstream run: " + e.getMessage());
+      err.flush();
+      if (stack != null) {
+        stack.close();
+      }
+      return EXIT_UNREACHABLE;
+    }
+    return awaitShutdown(runner, stack, c);
+  }
+
+  /**
+   * Runs until SIGTERM/SIGINT (clean close within the configured timeout) or until processing fails.
+   * A JVM shutdown hook cannot choose the exit status, so the hook closes and then halts with it.
+   */
+  static int awaitShutdown(ServiceRunner runner, EmbeddedStack stack, CellstreamConfig c) throws InterruptedException {
+    CountDownLatch stopping = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      stopping.countDown();
+      log.info("shutdown requested");
+      boolean clean = runner.close(c.shutdownTimeout());
+      if (stack != null) {
+        stack.close();
+      }
+      int code = clean ? EXIT_OK : EXIT_SHUTDOWN_TIMEOUT;
+      log.info("stopped ({})", clean ? "clean" : "timed out after " + c.shutdownTimeout());
+      System.out.flush();
+      System.err.flush();
+      Runtime.getRuntime().halt(code);
+    }, "cellstream-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    while (!stopping.await(1, TimeUnit.SECONDS)) {
+      if (!runner.service().isAlive()) {
+        log.error("stream processing stopped: {}", runner.service().fatalError() == null
+            ? runner.service().streams().state() : runner.service().fatalError().toString());
+        Runtime.getRuntime().removeShutdownHook(hook);
+        runner.close(c.shutdownTimeout());
+        if (stack != null) {
+          stack.close();
+        }
+        return EXIT_FAILED;
+      }
+    }
+    // The hook owns the exit from here on.
+    Thread.currentThread().join();
+    return EXIT_OK;
+  }
+}
