@@ -77,7 +77,6 @@ public final class ServiceRunner implements AutoCloseable {
       streams.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, advertisedHost(config.httpHost()) + ":" + httpPort);
     }
     LstmKernel kernel = LstmKernels.get();
-    log.info("LSTM kernel: {} ({})", kernel.name(), LstmKernels.reason());
     CellstreamSerdes serdes = CellstreamSerdes.using(schemaRegistry);
     this.service = new CellstreamService(config.stream(), streams, serdes, registry, kernel);
     service.ensureTopics(config.topicPartitions(), config.topicReplicationFactor(), config.createTopics());

@@ -55,6 +55,8 @@ public final class CellstreamService implements AutoCloseable {
     Properties out = new Properties();
     out.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     out.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, "-1");
+    // Our global processor handles its own bad records; opt in now to what becomes the default in Kafka 5.
+    out.put("processing.exception.handler.global.enabled", "true");
     out.putAll(p);
     for (String required : new String[] {StreamsConfig.APPLICATION_ID_CONFIG, StreamsConfig.BOOTSTRAP_SERVERS_CONFIG}) {
       if (!out.containsKey(required)) {

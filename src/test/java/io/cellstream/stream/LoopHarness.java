@@ -1,0 +1,194 @@
+package io.cellstream.stream;
+
+import io.cellstream.avro.Event;
+import io.cellstream.avro.Prediction;
+import io.cellstream.lstm.AdamConfig;
+import io.cellstream.lstm.Init;
+import io.cellstream.lstm.LstmKernel;
+import io.cellstream.lstm.LstmKernels;
+import io.cellstream.lstm.Model;
+import io.cellstream.lstm.ModelSpec;
+import io.cellstream.lstm.StepWorkspace;
+import io.cellstream.serde.SerdeException;
+import io.cellstream.testing.SharedStack;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Integration-test support on the shared real broker and registry: one deployment's topics and settings,
+ * a producer of Avro events, a read_committed reader of predictions, in-process service instances, and the
+ * engine run by hand for the expected predictions.
+ */
+final class LoopHarness implements AutoCloseable {
+
+  final String prefix = SharedStack.uniqueName("it");
+  final String applicationId = prefix + "-app";
+  final StreamSettings settings;
+  final CellstreamSerdes serdes = CellstreamSerdes.using(SharedStack.registryClient());
+  final int partitions;
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final KafkaConsumer<byte[], byte[]> predictions;
+  private final List<CellstreamService> services = new ArrayList<>();
+  private long time = 1_700_000_000_000L;
+
+  LoopHarness(ModelSpec spec, int partitions, boolean training, int window, int bptt, float learningRate, int batch,
+      long publishEvery) throws InterruptedException {
+    this.partitions = partitions;
+    StreamSettings.Topics topics = new StreamSettings.Topics(prefix + "-events", prefix + "-labels",
+        prefix + "-predictions", prefix + "-dead-letters", prefix + "-models", prefix + "-training");
+    this.settings = new StreamSettings(topics, "m", spec, 11L, 1.0f, window, 4,
+        new StreamSettings.Training(training, bptt, new AdamConfig(learningRate, 0.9f, 0.999f, 1e-8f), batch, 1.0f,
+            publishEvery, Duration.ofSeconds(2), 0f),
+        1 << 20, true);
+    try (var admin = SharedStack.get().kafka().newAdmin()) {
+      TopicSetup.ensure(admin, topics, partitions, (short) 1, true);
+    }
+    Map<String, Object> p = SharedStack.producerConfig();
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    producer = new KafkaProducer<>(p);
+    predictions = new KafkaConsumer<>(SharedStack.consumerConfig());
+    List<TopicPartition> tps = new ArrayList<>();
+    for (int i = 0; i < partitions; i++) {
+      tps.add(new TopicPartition(topics.predictions(), i));
+    }
+    predictions.assign(tps);
+    predictions.seekToBeginning(tps);
+  }
+
+  /** Kafka Streams settings of one instance; each instance gets its own state directory. */
+  Properties streamsProperties(String instance) {
+    Properties p = new Properties();
+    p.putAll(SharedStack.streamsConfig(applicationId));
+    p.put("state.dir", stateDir(instance).toString());
+    p.put("session.timeout.ms", "6000");
+    p.put("heartbeat.interval.ms", "1000");
+    return p;
+  }
+
+  Path stateDir(String instance) {
+    return Path.of("target", "it-state", applicationId, instance).toAbsolutePath();
+  }
+
+  CellstreamService startService(String instance) {
+    return startService(instance, LstmKernels.get());
+  }
+
+  CellstreamService startService(String instance, LstmKernel kernel) {
+    CellstreamService s = new CellstreamService(settings, streamsProperties(instance), serdes, new SimpleMeterRegistry(), kernel);
+    s.start();
+    services.add(s);
+    return s;
+  }
+
+  Event event(String entity, String eventId, float[] x, Float target) {
+    List<Float> f = new ArrayList<>();
+    for (float v : x) {
+      f.add(v);
+    }
+    time += 10;
+    return Event.newBuilder().setEntityId(entity).setEventId(eventId).setEventTime(Instant.ofEpochMilli(time))
+        .setFeatures(f).setTarget(target).build();
+  }
+
+  void send(Event e) {
+    byte[] value = serdes.events().encode(settings.topics().events(), e);
+    producer.send(new ProducerRecord<>(settings.topics().events(), null, e.getEventTime().toEpochMilli(),
+        e.getEntityId().getBytes(StandardCharsets.UTF_8), value));
+  }
+
+  void flush() {
+    producer.flush();
+  }
+
+  void publishModel(ModelVersion v) throws Exception {
+    ModelRecords records = new ModelRecords(serdes.models(), settings.topics().models());
+    producer.send(new ProducerRecord<>(settings.topics().models(), v.name().getBytes(StandardCharsets.UTF_8),
+        records.encode(v))).get();
+  }
+
+  /** Every committed prediction so far (read_committed), in arrival order; accumulates across calls. */
+  private final List<Prediction> seen = new ArrayList<>();
+
+  List<Prediction> predictions() throws SerdeException {
+    for (ConsumerRecord<byte[], byte[]> r : predictions.poll(Duration.ofMillis(200))) {
+      seen.add(serdes.predictions().decode(settings.topics().predictions(), r.value()));
+    }
+    return seen;
+  }
+
+  /** A deterministic stream: {@code entities} entities, each with {@code perEntity} events, interleaved at random. */
+  static List<Event> stream(LoopHarness h, int entities, int perEntity, long seed, java.util.function.BiFunction<Integer, float[], Float> target) {
+    SplittableRandom r = new SplittableRandom(seed);
+    int[] next = new int[entities];
+    List<Event> out = new ArrayList<>();
+    int total = entities * perEntity;
+    while (out.size() < total) {
+      int e = r.nextInt(entities);
+      if (next[e] == perEntity) {
+        continue;
+      }
+      float[] x = new float[h.settings.spec().inputSize()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) r.nextGaussian();
+      }
+      out.add(h.event("e" + e, "e" + e + "-" + next[e], x, target == null ? null : target.apply(e, x)));
+      next[e]++;
+    }
+    return out;
+  }
+
+  /** The predictions an uninterrupted run with version 1 makes: the engine run by hand, entity by entity. */
+  Map<String, float[]> expectedWithVersion1(List<Event> events) {
+    ModelSpec spec = settings.spec();
+    Model v1 = Model.of(Init.uniform(spec, settings.seed(), settings.forgetBias()), 1, 0, 0);
+    LstmKernel kernel = LstmKernels.get();
+    StepWorkspace ws = kernel.newWorkspace(spec);
+    Map<String, float[][]> states = new HashMap<>();
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (Event e : events) {
+      float[][] s = states.computeIfAbsent(e.getEntityId(), k -> new float[][] {new float[spec.hiddenSize()], new float[spec.hiddenSize()]});
+      float[] x = new float[spec.inputSize()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = e.getFeatures().get(i);
+      }
+      float[] y = new float[spec.outputSize()];
+      kernel.step(v1, x, 0, s[0], s[1], null, y, ws);
+      out.put(e.getEventId(), y);
+    }
+    return out;
+  }
+
+  static float[] outputs(Prediction p) {
+    float[] y = new float[p.getOutputs().size()];
+    for (int i = 0; i < y.length; i++) {
+      y[i] = p.getOutputs().get(i);
+    }
+    return y;
+  }
+
+  @Override
+  public void close() {
+    for (CellstreamService s : services) {
+      s.close(Duration.ofSeconds(20));
+    }
+    producer.close();
+    predictions.close();
+  }
+}

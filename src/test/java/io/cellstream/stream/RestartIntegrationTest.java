@@ -1,0 +1,132 @@
+package io.cellstream.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.cellstream.avro.Event;
+import io.cellstream.avro.Prediction;
+import io.cellstream.lstm.ModelSpec;
+import io.cellstream.lstm.Task;
+import io.cellstream.testing.SharedStack;
+import io.cellstream.testing.SharedStackExtension;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Stopping the service mid-stream and starting it again must not change a single prediction: with training
+ * off, the predictions equal those of an uninterrupted run (the engine run by hand over the same events,
+ * which the topology tests show is what an uninterrupted run produces), none missing, none twice, read with
+ * read_committed.
+ */
+@ExtendWith(SharedStackExtension.class)
+class RestartIntegrationTest {
+
+  private static final ModelSpec SPEC = new ModelSpec(3, 8, 1, Task.BINARY);
+
+  @Test
+  void aCleanCloseMidStreamChangesNothing() throws Exception {
+    try (LoopHarness h = new LoopHarness(SPEC, 2, false, 8, 4, 0.01f, 8, 1000)) {
+      List<Event> events = LoopHarness.stream(h, 20, 30, 21, null);
+      CellstreamService first = h.startService("a");
+      events.subList(0, 300).forEach(h::send);
+      h.flush();
+      await().atMost(Duration.ofSeconds(60)).until(() -> h.predictions().size() >= 150);
+      assertThat(first.close(Duration.ofSeconds(30))).isTrue();
+
+      h.startService("a"); // same state directory
+      events.subList(300, 600).forEach(h::send);
+      h.flush();
+      await().atMost(Duration.ofSeconds(90)).until(() -> h.predictions().size() >= 600);
+      assertExactlyTheUninterruptedPredictions(h, events);
+    }
+  }
+
+  @Test
+  void aHardKillOfTheServiceJvmChangesNothing() throws Exception {
+    try (LoopHarness h = new LoopHarness(SPEC, 2, false, 8, 4, 0.01f, 8, 1000)) {
+      List<Event> events = LoopHarness.stream(h, 20, 30, 22, null);
+      Process child = startChild(h);
+      try {
+        events.subList(0, 300).forEach(h::send);
+        h.flush();
+        await().atMost(Duration.ofSeconds(90)).until(() -> h.predictions().size() >= 100);
+        child.destroyForcibly(); // SIGKILL: no close, no commit, an open transaction left behind
+        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(child.exitValue()).isEqualTo(137);
+
+        child = startChild(h);
+        events.subList(300, 600).forEach(h::send);
+        h.flush();
+        await().atMost(Duration.ofSeconds(120)).until(() -> h.predictions().size() >= 600);
+        assertExactlyTheUninterruptedPredictions(h, events);
+      } finally {
+        child.destroy();
+        if (!child.waitFor(30, TimeUnit.SECONDS)) {
+          child.destroyForcibly();
+        }
+      }
+    }
+  }
+
+  private static void assertExactlyTheUninterruptedPredictions(LoopHarness h, List<Event> events) throws Exception {
+    List<Prediction> preds = new ArrayList<>(h.predictions());
+    Map<String, float[]> expected = h.expectedWithVersion1(events);
+    assertThat(preds).hasSize(events.size());
+    assertThat(preds.stream().map(Prediction::getEventId).distinct().count()).as("no prediction twice").isEqualTo(events.size());
+    for (Prediction p : preds) {
+      assertThat(LoopHarness.outputs(p)).as("prediction for %s", p.getEventId()).containsExactly(expected.get(p.getEventId()));
+      assertThat(p.getModelVersion()).isEqualTo(1);
+    }
+  }
+
+  /** `cellstream run` in a child JVM with the harness's settings, so that it can be killed for real. */
+  private static Process startChild(LoopHarness h) throws Exception {
+    StreamSettings s = h.settings;
+    String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+    List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
+        "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+        "io.cellstream.cli.CellstreamCommand", "run",
+        "--bootstrap-servers", SharedStack.bootstrapServers(),
+        "--schema-registry-url", SharedStack.schemaRegistryUrl(),
+        "--application-id", h.applicationId,
+        "--http-port", "0"));
+    Map<String, String> set = new java.util.LinkedHashMap<>();
+    set.put("cellstream.topic.events", s.topics().events());
+    set.put("cellstream.topic.labels", s.topics().labels());
+    set.put("cellstream.topic.predictions", s.topics().predictions());
+    set.put("cellstream.topic.dead-letters", s.topics().deadLetters());
+    set.put("cellstream.topic.models", s.topics().models());
+    set.put("cellstream.topic.training-examples", s.topics().trainingExamples());
+    set.put("cellstream.model.name", s.modelName());
+    set.put("cellstream.model.task", s.spec().task().id());
+    set.put("cellstream.model.input-size", String.valueOf(s.spec().inputSize()));
+    set.put("cellstream.model.hidden-size", String.valueOf(s.spec().hiddenSize()));
+    set.put("cellstream.model.output-size", String.valueOf(s.spec().outputSize()));
+    set.put("cellstream.model.seed", String.valueOf(s.seed()));
+    set.put("cellstream.model.forget-bias", String.valueOf(s.forgetBias()));
+    set.put("cellstream.window.steps", String.valueOf(s.windowSteps()));
+    set.put("cellstream.window.checkpoint-every", String.valueOf(s.checkpointEvery()));
+    set.put("cellstream.training.enabled", "false");
+    set.put("cellstream.training.bptt-steps", String.valueOf(s.training().bpttSteps()));
+    set.put("state.dir", h.stateDir("child").toString());
+    set.put("commit.interval.ms", "100");
+    set.put("session.timeout.ms", "6000");
+    set.put("heartbeat.interval.ms", "1000");
+    set.forEach((k, v) -> {
+      cmd.add("--set");
+      cmd.add(k + "=" + v);
+    });
+    Path log = Path.of("target", "it-state", h.applicationId + "-child.log");
+    Files.createDirectories(log.getParent());
+    return new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(log.toString()))).start();
+  }
+}
