@@ -337,26 +337,26 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
       }
       return ProcessHandle.current().info().command().orElse("java");
     }
+  }
 
-    /** Writes a jar holding {@link ParentWatchdog} as a Java agent into {@code dir}. */
-    private static Path watchdogAgent(Path dir) throws IOException {
-      Path jar = dir.resolve("cellstream-watchdog.jar");
-      Manifest m = new Manifest();
-      m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-      m.getMainAttributes().put(new Attributes.Name("Premain-Class"), ParentWatchdog.class.getName());
-      String entry = ParentWatchdog.class.getName().replace('.', '/') + ".class";
-      try (var in = ParentWatchdog.class.getClassLoader().getResourceAsStream(entry);
-          OutputStream out = Files.newOutputStream(jar);
-          JarOutputStream jos = new JarOutputStream(out, m)) {
-        if (in == null) {
-          throw new IOException("cannot find " + entry + " on the class path");
-        }
-        jos.putNextEntry(new JarEntry(entry));
-        in.transferTo(jos);
-        jos.closeEntry();
+  /** Writes a jar holding {@link ParentWatchdog} as a Java agent into {@code dir}. */
+  static Path watchdogAgent(Path dir) throws IOException {
+    Path jar = dir.resolve("cellstream-watchdog.jar");
+    Manifest m = new Manifest();
+    m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    m.getMainAttributes().put(new Attributes.Name("Premain-Class"), ParentWatchdog.class.getName());
+    String entry = ParentWatchdog.class.getName().replace('.', '/') + ".class";
+    try (var in = ParentWatchdog.class.getClassLoader().getResourceAsStream(entry);
+        OutputStream out = Files.newOutputStream(jar);
+        JarOutputStream jos = new JarOutputStream(out, m)) {
+      if (in == null) {
+        throw new IOException("cannot find " + entry + " on the class path");
       }
-      return jar;
+      jos.putNextEntry(new JarEntry(entry));
+      in.transferTo(jos);
+      jos.closeEntry();
     }
+    return jar;
   }
 
   /** The last lines of a file, read from its last 64 KB, never failing. */
