@@ -292,6 +292,10 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
           .directory(runDir.toFile())
           .redirectErrorStream(true)
           .redirectOutput(log.toFile());
+      // Our JVM options must not leak into the registry's (an agent, a 4 GB heap, the incubator module).
+      pb.environment().remove("JAVA_TOOL_OPTIONS");
+      pb.environment().remove("JDK_JAVA_OPTIONS");
+      pb.environment().remove("_JAVA_OPTIONS");
       // stdin stays a pipe from us: the watchdog agent exits the child when it closes.
       EmbeddedSchemaRegistry.log.debug("starting schema registry: {}", String.join(" ", cmd));
       return pb.start();
