@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * A real schema registry speaking the Confluent REST API: Apicurio Registry {@value
  * ApicurioDistribution#VERSION} (from Maven Central) run as a child JVM, bound to 127.0.0.1 only (its
  * management port too), with in-memory storage. {@link #url()} is the Confluent-compatible base URL to use
- * as {@code schema.registry.url}.
+ * as {@code schema.registry.url}. Schemas live in memory unless {@link Builder#dataDir} names a directory.
  *
  * <pre>{@code
  * try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.builder().start()) {
@@ -176,6 +176,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private int managementPort;
     private Path home;
     private Path logFile;
+    private Path dataDir;
     private Duration startupTimeout = Duration.ofSeconds(120);
     private final List<String> jvmOptions = new ArrayList<>(DEFAULT_JVM_OPTIONS);
     private final Map<String, String> properties = new LinkedHashMap<>();
@@ -197,6 +198,15 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     /** An unpacked Apicurio distribution; default: {@link ApicurioDistribution#home()}. */
     public Builder home(Path home) {
       this.home = home;
+      return this;
+    }
+
+    /**
+     * Keep the schemas in an H2 database file in this directory, across restarts (the ids stay valid for
+     * the records already in Kafka); default: in memory, gone on close. One registry per directory.
+     */
+    public Builder dataDir(Path dataDir) {
+      this.dataDir = dataDir;
       return this;
     }
 
@@ -282,6 +292,10 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
       cmd.add("-Dquarkus.management.host=127.0.0.1");
       cmd.add("-Dquarkus.management.port=" + mp);
       cmd.add("-Dquarkus.banner.enabled=false");
+      if (dataDir != null) {
+        Path db = Files.createDirectories(dataDir).toAbsolutePath().resolve("registry");
+        cmd.add("-Dapicurio.datasource.url=jdbc:h2:file:" + db.toString().replace('\\', '/'));
+      }
       for (var e : properties.entrySet()) {
         cmd.add("-D" + e.getKey() + "=" + e.getValue());
       }

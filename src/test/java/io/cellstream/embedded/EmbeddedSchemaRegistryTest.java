@@ -46,20 +46,34 @@ class EmbeddedSchemaRegistryTest {
         assertThat(l.address().isLoopbackAddress()).as("%s:%d", l.address(), l.port()).isTrue());
   }
 
+  /** Close ends the child; with a data directory a restarted registry still knows the schema ids. */
   @Test
-  void closeStopsTheChildProcess(@TempDir Path dir) {
+  void closeStopsTheChildAndADataDirectoryKeepsTheSchemas(@TempDir Path dir) {
     Path log = dir.resolve("registry.log");
+    org.apache.avro.Schema schema = io.cellstream.avro.Label.getClassSchema();
     long t0 = System.nanoTime();
-    EmbeddedSchemaRegistry own = EmbeddedSchemaRegistry.builder().logFile(log).start();
+    EmbeddedSchemaRegistry own = EmbeddedSchemaRegistry.builder().dataDir(dir.resolve("data")).logFile(log).start();
     long started = System.nanoTime();
     long pid = own.pid();
     System.out.printf("own registry started in %d ms, resident memory %d MB%n",
         TimeUnit.NANOSECONDS.toMillis(started - t0), own.residentMemoryBytes().orElse(-1) >> 20);
+    int id;
+    try (var client = new io.cellstream.serde.SchemaRegistryClient(own.url())) {
+      id = client.register("labels-value", schema);
+    }
+    long closing = System.nanoTime();
     own.close();
-    System.out.printf("own registry stopped in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    System.out.printf("own registry stopped in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closing));
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     assertThat(log).exists();
     own.close(); // twice is fine
+
+    try (EmbeddedSchemaRegistry again = EmbeddedSchemaRegistry.builder().dataDir(dir.resolve("data")).start();
+        var client = new io.cellstream.serde.SchemaRegistryClient(again.url())) {
+      assertThat(client.schemaById(id)).isEqualTo(schema);
+      assertThat(client.lookupId("labels-value", schema)).isEqualTo(id);
+      assertThat(client.register("other-value", io.cellstream.avro.Event.getClassSchema())).isNotEqualTo(id);
+    }
   }
 
   /**
