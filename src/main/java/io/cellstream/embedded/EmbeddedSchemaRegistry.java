@@ -44,6 +44,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
   /** The Confluent-compatible API's path in Apicurio Registry 3. */
   public static final String CCOMPAT_PATH = "/apis/ccompat/v7";
+  /** System property naming the {@code java} executable for the registry child. */
+  public static final String JAVA_PROPERTY = "cellstream.registry.java";
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedSchemaRegistry.class);
   private static final List<String> DEFAULT_JVM_OPTIONS = List.of(
@@ -177,6 +179,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private Path home;
     private Path logFile;
     private Path dataDir;
+    private Path java;
     private Duration startupTimeout = Duration.ofSeconds(120);
     private final List<String> jvmOptions = new ArrayList<>(DEFAULT_JVM_OPTIONS);
     private final Map<String, String> properties = new LinkedHashMap<>();
@@ -207,6 +210,16 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
      */
     public Builder dataDir(Path dataDir) {
       this.dataDir = dataDir;
+      return this;
+    }
+
+    /**
+     * The {@code java} to run the registry with (Java 21+ with the full set of modules); default: system
+     * property {@value #JAVA_PROPERTY}, else this JVM's own. A jlink image trimmed to cellstream's modules
+     * cannot run Apicurio.
+     */
+    public Builder java(Path java) {
+      this.java = java;
       return this;
     }
 
@@ -284,7 +297,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
     private Process launch(Path dist, Path runDir, Path log, int p, int mp) throws IOException {
       List<String> cmd = new ArrayList<>();
-      cmd.add(javaExecutable());
+      cmd.add(java != null ? java.toString() : javaExecutable());
       cmd.addAll(jvmOptions);
       cmd.add("-javaagent:" + watchdogAgent(runDir));
       cmd.add("-Dquarkus.http.host=127.0.0.1");
@@ -348,6 +361,10 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     }
 
     private static String javaExecutable() {
+      String configured = System.getProperty(JAVA_PROPERTY);
+      if (configured != null && !configured.isBlank()) {
+        return configured;
+      }
       Path fromHome = Path.of(System.getProperty("java.home"), "bin",
           System.getProperty("os.name", "").startsWith("Windows") ? "java.exe" : "java");
       if (Files.isExecutable(fromHome)) {
