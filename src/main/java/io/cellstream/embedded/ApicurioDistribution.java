@@ -7,9 +7,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -73,6 +70,10 @@ public final class ApicurioDistribution {
     Path m2 = repo != null && !repo.isBlank() ? Path.of(repo)
         : Path.of(System.getProperty("user.home"), ".m2", "repository");
     candidates.add(m2.resolve(Path.of("io", "apicurio", "apicurio-registry-app", VERSION, ARCHIVE_NAME)));
+    return firstExisting(candidates);
+  }
+
+  static Path firstExisting(List<Path> candidates) {
     for (Path c : candidates) {
       if (Files.isRegularFile(c)) {
         return c;
@@ -126,10 +127,14 @@ public final class ApicurioDistribution {
       try {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         tmp = null;
-      } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
+      } catch (IOException e) {
+        // Linux says "Directory not empty" (a plain FileSystemException) when another JVM got there first.
+        if (!Files.exists(target)) {
+          throw e;
+        }
         if (!Files.isRegularFile(target.resolve(COMPLETE_MARKER))) {
-          // A half-unpacked directory from a run that died (not ours, not complete): replace it.
-          Path stale = cacheDir.resolve(name + ".stale-" + ProcessHandle.current().pid());
+          // Not complete, so not made by this code's atomic rename (a copy by hand?): replace it.
+          Path stale = cacheDir.resolve(name + ".stale-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
           Files.move(target, stale, StandardCopyOption.ATOMIC_MOVE);
           Files2.deleteTree(stale);
           Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);

@@ -377,5 +377,4 @@ public final class EmbeddedKafka implements AutoCloseable {
   public String toString() {
     return "EmbeddedKafka[" + bootstrapServers() + ", " + dataDir + "]";
   }
-
 }

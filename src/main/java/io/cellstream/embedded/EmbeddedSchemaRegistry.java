@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * A real schema registry speaking the Confluent REST API: Apicurio Registry {@value
  * ApicurioDistribution#VERSION} (from Maven Central) run as a child JVM, bound to 127.0.0.1 only (its
  * management port too), with in-memory storage. {@link #url()} is the Confluent-compatible base URL to use
- * as {@code schema.registry.url}.
+ * as {@code schema.registry.url}. Schemas live in memory unless {@link Builder#dataDir} names a directory.
  *
  * <pre>{@code
  * try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.builder().start()) {
@@ -44,6 +44,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
   /** The Confluent-compatible API's path in Apicurio Registry 3. */
   public static final String CCOMPAT_PATH = "/apis/ccompat/v7";
+  /** System property naming the {@code java} executable for the registry child. */
+  public static final String JAVA_PROPERTY = "cellstream.registry.java";
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedSchemaRegistry.class);
   private static final List<String> DEFAULT_JVM_OPTIONS = List.of(
@@ -176,6 +178,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private int managementPort;
     private Path home;
     private Path logFile;
+    private Path dataDir;
+    private Path java;
     private Duration startupTimeout = Duration.ofSeconds(120);
     private final List<String> jvmOptions = new ArrayList<>(DEFAULT_JVM_OPTIONS);
     private final Map<String, String> properties = new LinkedHashMap<>();
@@ -197,6 +201,25 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     /** An unpacked Apicurio distribution; default: {@link ApicurioDistribution#home()}. */
     public Builder home(Path home) {
       this.home = home;
+      return this;
+    }
+
+    /**
+     * Keep the schemas in an H2 database file in this directory, across restarts (the ids stay valid for
+     * the records already in Kafka); default: in memory, gone on close. One registry per directory.
+     */
+    public Builder dataDir(Path dataDir) {
+      this.dataDir = dataDir;
+      return this;
+    }
+
+    /**
+     * The {@code java} to run the registry with (Java 21+ with the full set of modules); default: system
+     * property {@value #JAVA_PROPERTY}, else this JVM's own. A jlink image trimmed to cellstream's modules
+     * cannot run Apicurio.
+     */
+    public Builder java(Path java) {
+      this.java = java;
       return this;
     }
 
@@ -274,7 +297,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
     private Process launch(Path dist, Path runDir, Path log, int p, int mp) throws IOException {
       List<String> cmd = new ArrayList<>();
-      cmd.add(javaExecutable());
+      cmd.add(java != null ? java.toString() : javaExecutable());
       cmd.addAll(jvmOptions);
       cmd.add("-javaagent:" + watchdogAgent(runDir));
       cmd.add("-Dquarkus.http.host=127.0.0.1");
@@ -282,6 +305,10 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
       cmd.add("-Dquarkus.management.host=127.0.0.1");
       cmd.add("-Dquarkus.management.port=" + mp);
       cmd.add("-Dquarkus.banner.enabled=false");
+      if (dataDir != null) {
+        Path db = Files.createDirectories(dataDir).toAbsolutePath().resolve("registry");
+        cmd.add("-Dapicurio.datasource.url=jdbc:h2:file:" + db.toString().replace('\\', '/'));
+      }
       for (var e : properties.entrySet()) {
         cmd.add("-D" + e.getKey() + "=" + e.getValue());
       }
@@ -292,6 +319,10 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
           .directory(runDir.toFile())
           .redirectErrorStream(true)
           .redirectOutput(log.toFile());
+      // Our JVM options must not leak into the registry's (an agent, a 4 GB heap, the incubator module).
+      pb.environment().remove("JAVA_TOOL_OPTIONS");
+      pb.environment().remove("JDK_JAVA_OPTIONS");
+      pb.environment().remove("_JAVA_OPTIONS");
       // stdin stays a pipe from us: the watchdog agent exits the child when it closes.
       EmbeddedSchemaRegistry.log.debug("starting schema registry: {}", String.join(" ", cmd));
       return pb.start();
@@ -330,6 +361,10 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     }
 
     private static String javaExecutable() {
+      String configured = System.getProperty(JAVA_PROPERTY);
+      if (configured != null && !configured.isBlank()) {
+        return configured;
+      }
       Path fromHome = Path.of(System.getProperty("java.home"), "bin",
           System.getProperty("os.name", "").startsWith("Windows") ? "java.exe" : "java");
       if (Files.isExecutable(fromHome)) {
@@ -337,26 +372,26 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
       }
       return ProcessHandle.current().info().command().orElse("java");
     }
+  }
 
-    /** Writes a jar holding {@link ParentWatchdog} as a Java agent into {@code dir}. */
-    private static Path watchdogAgent(Path dir) throws IOException {
-      Path jar = dir.resolve("cellstream-watchdog.jar");
-      Manifest m = new Manifest();
-      m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-      m.getMainAttributes().put(new Attributes.Name("Premain-Class"), ParentWatchdog.class.getName());
-      String entry = ParentWatchdog.class.getName().replace('.', '/') + ".class";
-      try (var in = ParentWatchdog.class.getClassLoader().getResourceAsStream(entry);
-          OutputStream out = Files.newOutputStream(jar);
-          JarOutputStream jos = new JarOutputStream(out, m)) {
-        if (in == null) {
-          throw new IOException("cannot find " + entry + " on the class path");
-        }
-        jos.putNextEntry(new JarEntry(entry));
-        in.transferTo(jos);
-        jos.closeEntry();
+  /** Writes a jar holding {@link ParentWatchdog} as a Java agent into {@code dir}. */
+  static Path watchdogAgent(Path dir) throws IOException {
+    Path jar = dir.resolve("cellstream-watchdog.jar");
+    Manifest m = new Manifest();
+    m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    m.getMainAttributes().put(new Attributes.Name("Premain-Class"), ParentWatchdog.class.getName());
+    String entry = ParentWatchdog.class.getName().replace('.', '/') + ".class";
+    try (var in = ParentWatchdog.class.getClassLoader().getResourceAsStream(entry);
+        OutputStream out = Files.newOutputStream(jar);
+        JarOutputStream jos = new JarOutputStream(out, m)) {
+      if (in == null) {
+        throw new IOException("cannot find " + entry + " on the class path");
       }
-      return jar;
+      jos.putNextEntry(new JarEntry(entry));
+      in.transferTo(jos);
+      jos.closeEntry();
     }
+    return jar;
   }
 
   /** The last lines of a file, read from its last 64 KB, never failing. */

@@ -35,6 +35,16 @@ public final class EmbeddedStack implements AutoCloseable {
     return start(EmbeddedKafka.builder(), EmbeddedSchemaRegistry.builder());
   }
 
+  /**
+   * Both keeping their data under {@code dataDir} ({@code kafka/} and {@code registry/}), so that a
+   * restart finds the topics and the schema ids their records refer to; ports are free ones.
+   */
+  public static EmbeddedStack start(java.nio.file.Path dataDir) {
+    return start(EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")),
+        EmbeddedSchemaRegistry.builder().dataDir(dataDir.resolve("registry"))
+            .logFile(dataDir.resolve("registry.log")));
+  }
+
   /** Both from the given builders; if either fails to start, the other is stopped. */
   public static EmbeddedStack start(EmbeddedKafka.Builder kafkaBuilder,
       EmbeddedSchemaRegistry.Builder registryBuilder) {

@@ -79,6 +79,9 @@ class EmbeddedKafkaTest {
           .as("%s:%d", l.address(), l.port()).isTrue());
     }
     assertThat(kafka.bootstrapServers()).isEqualTo("127.0.0.1:" + kafka.port());
+    // and nothing else in this JVM (the broker runs here) listens beyond loopback
+    assertThat(ListeningSockets.ofProcess(ProcessHandle.current().pid())).allSatisfy(l ->
+        assertThat(l.address().isLoopbackAddress()).as("%s:%d", l.address(), l.port()).isTrue());
   }
 
   @Test

@@ -127,6 +127,43 @@ class AvroSerdeDecodingTest {
     assertThat(refused).isPositive();
   }
 
+  /** One serde, several stream threads, records of two writer schemas interleaved. */
+  @Test
+  void decodesConcurrently() throws Exception {
+    org.apache.avro.Schema v0 = SampleRecords.parse(SampleRecords.EVENT_V0);
+    int v0Id = SharedStack.registryClient().register(topic + "-value", v0);
+    org.apache.avro.generic.GenericRecord old = new org.apache.avro.generic.GenericData.Record(v0);
+    old.put("entityId", "old");
+    old.put("eventId", "o-1");
+    old.put("eventTime", 5L);
+    old.put("features", java.util.List.of(9f));
+    old.put("target", null);
+    byte[] oldBytes = WireFormat.frame(v0Id, RegistryContract.avro(v0, old));
+    AvroSerde<Event> shared = new AvroSerde<>(Event.class, SharedStack.registryClient());
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      var futures = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
+      for (int t = 0; t < 4; t++) {
+        futures.add(pool.submit(() -> {
+          int n = 0;
+          for (int i = 0; i < 5_000; i++) {
+            assertThat(shared.decode(topic, valid)).isEqualTo(SampleRecords.event());
+            Event e = shared.decode(topic, oldBytes);
+            assertThat(e.getEntityId()).isEqualTo("old");
+            assertThat(e.getTargetVector()).isNull();
+            n += 2;
+          }
+          return n;
+        }));
+      }
+      for (var f : futures) {
+        assertThat(f.get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(10_000);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void encodingAnInvalidRecordIsASerializationException() {
     Event e = SampleRecords.event();

@@ -15,7 +15,7 @@ import java.util.List;
 public final class ListeningSockets {
 
   /** One listening socket. */
-  public record Listener(InetAddress address, int port) {}
+  public record Listener(InetAddress address, int port, long inode) {}
 
   private ListeningSockets() {}
 
@@ -33,6 +33,26 @@ public final class ListeningSockets {
       }
     }
     return out;
+  }
+
+  /** Every listening socket that process {@code pid} holds open (needs read access to its fds). */
+  public static List<Listener> ofProcess(long pid) {
+    java.util.Set<Long> inodes = new java.util.HashSet<>();
+    try (var fds = Files.list(Path.of("/proc", String.valueOf(pid), "fd"))) {
+      fds.forEach(fd -> {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith("socket:[")) {
+            inodes.add(Long.parseLong(target.substring(8, target.length() - 1)));
+          }
+        } catch (IOException | RuntimeException e) {
+          // closed meanwhile
+        }
+      });
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot list the sockets of process " + pid, e);
+    }
+    return all().stream().filter(l -> inodes.contains(l.inode())).toList();
   }
 
   public static List<Listener> all() {
@@ -58,7 +78,7 @@ public final class ListeningSockets {
         continue;
       }
       String[] local = f[1].split(":");
-      out.add(new Listener(address(local[0]), Integer.parseInt(local[1], 16)));
+      out.add(new Listener(address(local[0]), Integer.parseInt(local[1], 16), Long.parseLong(f[9])));
     }
   }
 
