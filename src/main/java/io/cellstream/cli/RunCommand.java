@@ -3,8 +3,6 @@ package io.cellstream.cli;
 import io.cellstream.config.CellstreamConfig;
 import io.cellstream.config.ConfigException;
 import io.cellstream.config.Settings;
-import io.cellstream.embedded.EmbeddedKafka;
-import io.cellstream.embedded.EmbeddedSchemaRegistry;
 import io.cellstream.embedded.EmbeddedStack;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -50,7 +48,7 @@ public final class RunCommand implements Callable<Integer> {
   boolean embedded;
 
   @Option(names = "--data-dir", paramLabel = "DIR",
-      description = "With --embedded: where the broker keeps its data (default: a temporary directory, deleted at exit).")
+      description = "With --embedded: where the broker, the registry and Kafka Streams keep their data, kept across runs (default: temporary directories, deleted at exit).")
   Path dataDir;
 
   @Option(names = "--http-host", paramLabel = "HOST", description = "HTTP interface to bind (cellstream.http.host; default 127.0.0.1).")
@@ -94,13 +92,13 @@ public final class RunCommand implements Callable<Integer> {
 
     EmbeddedStack stack = null;
     if (embedded) {
-      EmbeddedKafka.Builder kafka = EmbeddedKafka.builder();
+      log.info("starting the embedded broker and schema registry ...");
       if (dataDir != null) {
         Files.createDirectories(dataDir);
-        kafka.dataDir(dataDir.resolve("kafka"));
+        stack = EmbeddedStack.start(dataDir); // keeps kafka/ and registry/ (schema ids stay valid across restarts)
+      } else {
+        stack = EmbeddedStack.start();
       }
-      log.info("starting the embedded broker and schema registry ...");
-      stack = EmbeddedStack.start(kafka, EmbeddedSchemaRegistry.builder());
       settings.set("bootstrap.servers", stack.bootstrapServers(), "--embedded");
       settings.set("schema.registry.url", stack.schemaRegistryUrl(), "--embedded");
       if (dataDir != null) {

@@ -40,8 +40,9 @@ final class LoopHarness implements AutoCloseable {
   final String prefix = SharedStack.uniqueName("it");
   final String applicationId = prefix + "-app";
   final StreamSettings settings;
-  final CellstreamSerdes serdes = CellstreamSerdes.using(SharedStack.registryClient());
+  final CellstreamSerdes serdes;
   final int partitions;
+  private final String bootstrapServers;
   private final KafkaProducer<byte[], byte[]> producer;
   private final KafkaConsumer<byte[], byte[]> predictions;
   private final List<CellstreamService> services = new ArrayList<>();
@@ -49,6 +50,15 @@ final class LoopHarness implements AutoCloseable {
 
   LoopHarness(ModelSpec spec, int partitions, boolean training, int window, int bptt, float learningRate, int batch,
       long publishEvery) throws InterruptedException {
+    this(SharedStack.bootstrapServers(), SharedStack.registryClient(), spec, partitions, training, window, bptt,
+        learningRate, batch, publishEvery);
+  }
+
+  /** On any Kafka and Confluent-compatible registry (the shared embedded pair, or Confluent's containers). */
+  LoopHarness(String bootstrapServers, io.cellstream.serde.SchemaRegistryClient registry, ModelSpec spec, int partitions,
+      boolean training, int window, int bptt, float learningRate, int batch, long publishEvery) throws InterruptedException {
+    this.bootstrapServers = bootstrapServers;
+    this.serdes = CellstreamSerdes.using(registry);
     this.partitions = partitions;
     StreamSettings.Topics topics = new StreamSettings.Topics(prefix + "-events", prefix + "-labels",
         prefix + "-predictions", prefix + "-dead-letters", prefix + "-models", prefix + "-training");
@@ -56,14 +66,21 @@ final class LoopHarness implements AutoCloseable {
         new StreamSettings.Training(training, bptt, new AdamConfig(learningRate, 0.9f, 0.999f, 1e-8f), batch, 1.0f,
             publishEvery, Duration.ofSeconds(2), 0f),
         1 << 20, true);
-    try (var admin = SharedStack.get().kafka().newAdmin()) {
+    try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
       TopicSetup.ensure(admin, topics, partitions, (short) 1, true);
     }
-    Map<String, Object> p = SharedStack.producerConfig();
+    Map<String, Object> p = new HashMap<>(Map.of("bootstrap.servers", bootstrapServers));
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    producer = new KafkaProducer<>(p);
-    predictions = new KafkaConsumer<>(SharedStack.consumerConfig());
+    producer = new KafkaProducer<>(p, new org.apache.kafka.common.serialization.ByteArraySerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer());
+    Map<String, Object> c = new HashMap<>(Map.of("bootstrap.servers", bootstrapServers));
+    c.put("group.id", prefix + "-reader");
+    c.put("isolation.level", "read_committed");
+    c.put("enable.auto.commit", false);
+    predictions = new KafkaConsumer<>(c, new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer());
     List<TopicPartition> tps = new ArrayList<>();
     for (int i = 0; i < partitions; i++) {
       tps.add(new TopicPartition(topics.predictions(), i));
@@ -75,7 +92,10 @@ final class LoopHarness implements AutoCloseable {
   /** Kafka Streams settings of one instance; each instance gets its own state directory. */
   Properties streamsProperties(String instance) {
     Properties p = new Properties();
-    p.putAll(SharedStack.streamsConfig(applicationId));
+    p.put("bootstrap.servers", bootstrapServers);
+    p.put("application.id", applicationId);
+    p.put("commit.interval.ms", "100");
+    p.put("auto.offset.reset", "earliest");
     p.put("state.dir", stateDir(instance).toString());
     p.put("session.timeout.ms", "6000");
     p.put("heartbeat.interval.ms", "1000");
