@@ -21,7 +21,7 @@ import java.util.Map;
 public final class RnnLearner implements OnlineLearner {
 
   /** Tuned default learning rate (see the package documentation for the sweep behind it). */
-  public static final float DEFAULT_LEARNING_RATE = 3e-3f;
+  public static final float DEFAULT_LEARNING_RATE = 1e-2f;
 
   private static final class Entity {
     float[] h;

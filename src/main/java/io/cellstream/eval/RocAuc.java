@@ -9,27 +9,34 @@ import java.util.Arrays;
  * <p>Cumulative: each new pair is ranked against the pairs of the other class already seen, in an
  * order-statistics tree (a treap keyed by score with per-node class counts and subtree sums), so
  * {@code 2U} = Σ over (positive, negative) pairs of 2·[p &gt; n] + [p = n] grows exactly as pairs arrive.
- * Cost O(log d) per pair (d distinct scores seen), O(1) to read, memory O(d) ints (≈ 28 bytes per
- * distinct score: 1e6 pairs ≈ 28 MB at worst).
+ * Cost O(log d) per pair (d distinct scores seen; expected depth ≈ 1.4·log2 d), O(1) to read, memory
+ * 32 bytes per distinct score (1e6 pairs ≈ 32 MB at worst). Each node is one 32-byte block, so a pair
+ * costs about one cache line per tree level: about 1 µs per pair at 1e6 distinct scores on an idle core.
  *
  * <p>Window: the last {@code window} pairs in a ring; the AUC is computed on demand by sorting them,
  * O(N log N) per read and O(1) per pair, which suits reading it every few hundred pairs.
  */
 public final class RocAuc {
 
-  // --- cumulative: treap over sortable score keys; node 0 is the empty sentinel -----------------------
-  private int[] key = new int[64];
-  private int[] posCnt = new int[64];
-  private int[] negCnt = new int[64];
-  private int[] posSub = new int[64];
-  private int[] negSub = new int[64];
-  private int[] left = new int[64];
-  private int[] right = new int[64];
+  // --- cumulative: treap over sortable score keys, one 32-byte block of 8 ints per node (one cache
+  // line per visited node); node 0 is the empty sentinel ------------------------------------------------
+  private static final int KEY = 0;
+  private static final int LEFT = 1;
+  private static final int RIGHT = 2;
+  private static final int POS = 3;     // positives with exactly this score
+  private static final int NEG = 4;     // negatives with exactly this score
+  private static final int POS_SUB = 5; // positives in the subtree
+  private static final int NEG_SUB = 6; // negatives in the subtree
+  private static final int PRIO = 7;    // heap priority (a hash of the key)
+  private int[] node = new int[8 * 64];
   private int nodes = 1;
   private int root;
   private long positives;
   private long negatives;
   private long twiceU;
+  // rank of the pair being inserted against the other class, gathered on the way down
+  private long below;
+  private long equal;
 
   // --- window ----------------------------------------------------------------------------------------
   private final float[] wScore;
@@ -51,22 +58,10 @@ public final class RocAuc {
       throw new IllegalArgumentException("AUC score must not be NaN");
     }
     int k = sortableKey(score);
-    // rank against the other class: below, equal
-    long below = 0;
-    long equal = 0;
-    int t = root;
-    while (t != 0) {
-      if (k < key[t]) {
-        t = left[t];
-      } else if (k > key[t]) {
-        below += positive ? negSub[left[t]] + negCnt[t] : posSub[left[t]] + posCnt[t];
-        t = right[t];
-      } else {
-        below += positive ? negSub[left[t]] : posSub[left[t]];
-        equal = positive ? negCnt[t] : posCnt[t];
-        break;
-      }
-    }
+    below = 0;
+    equal = 0;
+    int newRoot = insert(root, k, positive); // also ranks k against the other class
+    root = newRoot;
     if (positive) {
       twiceU += 2 * below + equal; // negatives strictly below count 1, tied ones 1/2
       positives++;
@@ -75,7 +70,6 @@ public final class RocAuc {
       twiceU += 2 * above + equal; // positives strictly above count 1, tied ones 1/2
       negatives++;
     }
-    root = insert(root, k, positive);
 
     wScore[wHead] = score;
     wLabel[wHead] = positive;
@@ -154,26 +148,37 @@ public final class RocAuc {
 
   // --- treap -------------------------------------------------------------------------------------------
 
-  private static int priority(int k) {
-    return (int) TaskGenerator.mix(k * 0x9e3779b97f4a7c15L);
-  }
-
+  /**
+   * Inserts one pair of key {@code k} into the subtree at {@code t}, returning the new subtree root, and
+   * adds to {@link #below}/{@link #equal} the other class's counts below/equal to {@code k} in it.
+   */
   private int insert(int t, int k, boolean positive) {
     if (t == 0) {
       t = newNode(k);
       bump(t, positive);
       return t;
     }
-    if (k == key[t]) {
+    int bt = t << 3;
+    int cnt = positive ? NEG : POS;
+    int sub = positive ? NEG_SUB : POS_SUB;
+    int key = node[bt + KEY];
+    if (k == key) {
+      below += node[(node[bt + LEFT] << 3) + sub];
+      equal += node[bt + cnt];
       bump(t, positive);
-    } else if (k < key[t]) {
-      left[t] = insert(left[t], k, positive);
-      if (priority(key[left[t]]) > priority(key[t])) {
+      return t;
+    }
+    if (k < key) {
+      int l = insert(node[bt + LEFT], k, positive); // insert may reallocate node[]: index it afterwards
+      node[bt + LEFT] = l;
+      if (node[(l << 3) + PRIO] > node[bt + PRIO]) {
         t = rotateRight(t);
       }
     } else {
-      right[t] = insert(right[t], k, positive);
-      if (priority(key[right[t]]) > priority(key[t])) {
+      below += node[(node[bt + LEFT] << 3) + sub] + node[bt + cnt];
+      int r = insert(node[bt + RIGHT], k, positive);
+      node[bt + RIGHT] = r;
+      if (node[(r << 3) + PRIO] > node[bt + PRIO]) {
         t = rotateLeft(t);
       }
     }
@@ -182,50 +187,43 @@ public final class RocAuc {
   }
 
   private void bump(int t, boolean positive) {
-    if (positive) {
-      posCnt[t]++;
-    } else {
-      negCnt[t]++;
-    }
+    node[(t << 3) + (positive ? POS : NEG)]++;
     pull(t);
   }
 
   private int rotateRight(int t) {
-    int l = left[t];
-    left[t] = right[l];
-    right[l] = t;
+    int l = node[(t << 3) + LEFT];
+    node[(t << 3) + LEFT] = node[(l << 3) + RIGHT];
+    node[(l << 3) + RIGHT] = t;
     pull(t);
     pull(l);
     return l;
   }
 
   private int rotateLeft(int t) {
-    int r = right[t];
-    right[t] = left[r];
-    left[r] = t;
+    int r = node[(t << 3) + RIGHT];
+    node[(t << 3) + RIGHT] = node[(r << 3) + LEFT];
+    node[(r << 3) + LEFT] = t;
     pull(t);
     pull(r);
     return r;
   }
 
   private void pull(int t) {
-    posSub[t] = posSub[left[t]] + posSub[right[t]] + posCnt[t];
-    negSub[t] = negSub[left[t]] + negSub[right[t]] + negCnt[t];
+    int bt = t << 3;
+    int bl = node[bt + LEFT] << 3;
+    int br = node[bt + RIGHT] << 3;
+    node[bt + POS_SUB] = node[bl + POS_SUB] + node[br + POS_SUB] + node[bt + POS];
+    node[bt + NEG_SUB] = node[bl + NEG_SUB] + node[br + NEG_SUB] + node[bt + NEG];
   }
 
   private int newNode(int k) {
-    if (nodes == key.length) {
-      int n = key.length * 2;
-      key = Arrays.copyOf(key, n);
-      posCnt = Arrays.copyOf(posCnt, n);
-      negCnt = Arrays.copyOf(negCnt, n);
-      posSub = Arrays.copyOf(posSub, n);
-      negSub = Arrays.copyOf(negSub, n);
-      left = Arrays.copyOf(left, n);
-      right = Arrays.copyOf(right, n);
+    if ((nodes << 3) == node.length) {
+      node = Arrays.copyOf(node, node.length * 2);
     }
     int t = nodes++;
-    key[t] = k;
+    node[(t << 3) + KEY] = k;
+    node[(t << 3) + PRIO] = (int) TaskGenerator.mix(k * 0x9e3779b97f4a7c15L);
     return t;
   }
 }
