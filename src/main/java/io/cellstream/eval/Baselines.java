@@ -20,7 +20,7 @@ public final class Baselines {
   public static List<OnlineLearner> forTask(TaskInfo task, LearnerConfig recurrent, float noMemoryLearningRate) {
     List<OnlineLearner> all = new ArrayList<>();
     all.add(NoMemoryLearner.forTask(task, recurrent.withLearningRate(noMemoryLearningRate)));
-    all.add(new RnnLearner(task.modelSpec(recurrent.hiddenSize()), recurrent));
+    all.add(new RnnLearner(task, recurrent));
     switch (task.task()) {
       case BINARY, MULTICLASS -> all.add(MajorityLearner.forTask(task));
       case REGRESSION -> {

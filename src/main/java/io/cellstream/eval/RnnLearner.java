@@ -65,6 +65,12 @@ public final class RnnLearner implements OnlineLearner {
   private double lastLoss = Double.NaN;
   private double lastGradNorm = Double.NaN;
 
+  /** For a task: D and K from the task, H and everything else from {@code config}. */
+  public RnnLearner(TaskInfo task, LearnerConfig config) {
+    this("rnn", task.modelSpec(config.hiddenSize()), config);
+  }
+
+  /** {@code spec.hiddenSize()} must equal {@code config.hiddenSize()}. */
   public RnnLearner(ModelSpec spec, LearnerConfig config) {
     this("rnn", spec, config);
   }
@@ -96,7 +102,7 @@ public final class RnnLearner implements OnlineLearner {
 
   /** For a task: its D, K and window, the given hidden size and the tuned default learning rate. */
   public static RnnLearner forTask(TaskInfo task, int hiddenSize) {
-    return new RnnLearner(task.modelSpec(hiddenSize), LearnerConfig.of(task, hiddenSize, DEFAULT_LEARNING_RATE));
+    return new RnnLearner(task, LearnerConfig.of(task, hiddenSize, DEFAULT_LEARNING_RATE));
   }
 
   @Override
