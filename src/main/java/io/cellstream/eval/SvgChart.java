@@ -195,8 +195,6 @@ public final class SvgChart {
       s.append("<line class=\"reference\" data-y=\"").append(num(r.y)).append("\" x1=\"").append(left)
           .append("\" x2=\"").append(left + pw).append("\" y1=\"").append(px2(y)).append("\" y2=\"").append(px2(y))
           .append("\" stroke=\"#888888\" stroke-dasharray=\"5,4\"/>\n");
-      s.append("<text x=\"").append(left + pw - 4).append("\" y=\"").append(px2(y - 4))
-          .append("\" text-anchor=\"end\" fill=\"#666666\">").append(esc(r.label)).append("</text>\n");
     }
     // series
     for (Line l : lines) {
@@ -237,6 +235,15 @@ public final class SvgChart {
           .append("\" y2=\"").append(ly).append("\" stroke=\"").append(l.color).append("\" stroke-width=\"2.5\"/>\n");
       s.append("<text class=\"legend\" x=\"").append(lx + 28).append("\" y=\"").append(ly + 4).append("\">")
           .append(esc(l.name)).append("</text>\n");
+      ly += 18;
+    }
+    for (Ref r : refs) {
+      int lx = left + pw + 14;
+      s.append("<line x1=\"").append(lx).append("\" x2=\"").append(lx + 22).append("\" y1=\"").append(ly)
+          .append("\" y2=\"").append(ly).append("\" stroke=\"#888888\" stroke-dasharray=\"5,4\"/>\n");
+      s.append("<text class=\"legend\" x=\"").append(lx + 28).append("\" y=\"").append(ly + 4)
+          .append("\" fill=\"#666666\">").append(esc(r.label + " " + ReportWriter.fmt(r.y).replaceAll("0+$", "")))
+          .append("</text>\n");
       ly += 18;
     }
     s.append("</svg>\n");
