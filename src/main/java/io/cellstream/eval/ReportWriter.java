@@ -170,7 +170,7 @@ public final class ReportWriter {
       } else if (v instanceof Double d) {
         putNumber(o, e.getKey(), d);
       } else if (v instanceof Float f) {
-        putNumber(o, e.getKey(), f);
+        putNumber(o, e.getKey(), Double.parseDouble(Float.toString(f))); // 0.01f as 0.01, not 0.0099999…
       } else if (v instanceof Number n) {
         o.put(e.getKey(), n.longValue());
       } else if (v instanceof Boolean b) {

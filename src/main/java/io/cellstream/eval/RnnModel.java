@@ -18,7 +18,7 @@ import java.util.SplittableRandom;
  *
  * Not thread-safe (scratch buffers).
  */
-public final class RnnModel {
+public final class RnnModel implements RecurrentCell {
 
   private final ModelSpec spec;
   private final int d;
@@ -59,6 +59,7 @@ public final class RnnModel {
     return h * (s.inputSize() + h) + h + s.outputSize() * h + s.outputSize();
   }
 
+  @Override
   public ModelSpec spec() {
     return spec;
   }
@@ -67,7 +68,52 @@ public final class RnnModel {
     return size;
   }
 
+  @Override
+  public int parameterCount() {
+    return size;
+  }
+
+  /** The RNN's state is h (H floats). */
+  @Override
+  public int stateSize() {
+    return h;
+  }
+
+  @Override
+  public void step(float[] p, float[] x, float[] stateIn, float[] stateOut) {
+    step(p, x, 0, stateIn, 0, stateOut, 0);
+  }
+
+  @Override
+  public void output(float[] p, float[] state, float[] out) {
+    output(p, state, 0, out);
+  }
+
+  private float[] hsScratch = new float[0];
+  private float[] targetScratch = new float[0];
+  private boolean[] maskScratch = new boolean[0];
+
+  @Override
+  public double windowGradient(float[] p, float[] state0, float[] xs, int n, float target, float[] grads) {
+    if (hsScratch.length < n * h) {
+      hsScratch = new float[n * h];
+      targetScratch = new float[n];
+      maskScratch = new boolean[n];
+    }
+    forward(p, state0, xs, n, hsScratch);
+    java.util.Arrays.fill(maskScratch, 0, n, false);
+    maskScratch[n - 1] = true;
+    targetScratch[n - 1] = target;
+    return backward(p, state0, xs, n, hsScratch, targetScratch, maskScratch, grads, null);
+  }
+
+  @Override
+  public String describe() {
+    return "vanilla RNN (tanh), dense " + spec.task().id() + " head";
+  }
+
   /** PyTorch's nn.RNN and nn.Linear(H, K) initialisation: every parameter uniform in ±1/√H. */
+  @Override
   public void initialize(float[] p, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
     float bound = (float) (1 / Math.sqrt(h));

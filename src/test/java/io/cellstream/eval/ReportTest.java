@@ -143,7 +143,7 @@ class ReportTest {
         assertThat(jc.path("window").get(k).asDouble()).isEqualTo(c.window()[k]);
       }
     }
-    assertThat(models.get(1).path("description").path("learningRate").asDouble()).isCloseTo(0.01, within(1e-6));
+    assertThat(models.get(1).path("description").path("learningRate").asDouble()).isEqualTo(0.01);
   }
 
   @Test
