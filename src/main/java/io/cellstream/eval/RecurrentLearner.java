@@ -152,8 +152,9 @@ public class RecurrentLearner implements OnlineLearner {
       loss += cell.windowGradient(params, state0, xs, n, exTarget[i], grads);
     }
     float inv = 1f / batched;
+    float wd = config.weightDecay();
     for (int j = 0; j < grads.length; j++) {
-      grads[j] *= inv;
+      grads[j] = grads[j] * inv + wd * params[j];
     }
     lastLoss = loss / batched;
     lastGradNorm = Head.clipByGlobalNorm(grads, config.clipNorm());
@@ -189,6 +190,7 @@ public class RecurrentLearner implements OnlineLearner {
     m.put("batchSize", config.batchSize());
     m.put("learningRate", config.learningRate());
     m.put("clipNorm", config.clipNorm());
+    m.put("weightDecay", config.weightDecay());
     m.put("seed", config.seed());
     m.put("entities", entities.size());
     m.put("labelsAccepted", accepted);

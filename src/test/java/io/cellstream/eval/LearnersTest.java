@@ -189,6 +189,38 @@ class LearnersTest {
     assertThat(l.learn("b", "b:0", 1)).isEqualTo(LearnOutcome.UNKNOWN);
   }
 
+  @Test
+  void weightDecayIsAddedToTheAveragedGradient() {
+    // batch 2, no clipping: the first Adam step moves each parameter by about -lr·sign(ḡ + λ·p), with ḡ
+    // the mean of the two examples' window gradients
+    ModelSpec s = new ModelSpec(2, 3, 1, Task.REGRESSION);
+    float wd = 0.05f;
+    LearnerConfig cfg = new LearnerConfig(3, 4, 8, 2, io.cellstream.lstm.AdamConfig.DEFAULTS.withLearningRate(1e-3f),
+        0f, 3).withWeightDecay(wd);
+    RnnLearner l = new RnnLearner(s, cfg);
+    float[] p0 = l.parameters().clone();
+    float[] x0 = {0.5f, -1f};
+    float[] x1 = {0.2f, 0.3f};
+    l.predict("a", "a:0", x0);
+    l.predict("b", "b:0", x1);
+    l.learn("a", "a:0", 0.7f);
+    l.learn("b", "b:0", -0.4f);
+    RnnModel m = new RnnModel(s);
+    float[] g = new float[p0.length];
+    m.windowGradient(p0, new float[3], x0, 1, 0.7f, g);
+    m.windowGradient(p0, new float[3], x1, 1, -0.4f, g);
+    int checked = 0;
+    for (int i = 0; i < g.length; i++) {
+      double total = g[i] / 2.0 + wd * p0[i];
+      if (Math.abs(total) > 1e-4) {
+        assertThat(l.parameters()[i] - p0[i]).as("param %d", i).isCloseTo((float) (-1e-3 * Math.signum(total)), within(2e-5f));
+        checked++;
+      }
+    }
+    assertThat(checked).isGreaterThan(g.length / 2);
+    assertThat(l.describe()).containsEntry("weightDecay", wd);
+  }
+
   // -------------------------------------------------------------------- RNN learns
 
   @Test
