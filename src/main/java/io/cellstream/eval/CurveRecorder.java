@@ -14,6 +14,28 @@ final class CurveRecorder {
   private final Map<String, double[][]> values = new LinkedHashMap<>(); // key -> {cumulative, window}
   private int n;
 
+  /**
+   * Keeps every other point when a curve has grown too long: the 2nd, 4th, … — with points taken every M
+   * scored pairs those are the multiples of 2M, the new spacing.
+   */
+  void halve() {
+    int m = 0;
+    for (int i = 1; i < n; i += 2) {
+      events[m] = events[i];
+      scored[m] = scored[i];
+      for (double[][] v : values.values()) {
+        v[0][m] = v[0][i];
+        v[1][m] = v[1][i];
+      }
+      m++;
+    }
+    n = m;
+  }
+
+  int size() {
+    return n;
+  }
+
   void snapshot(long eventsSeen, MetricSet metrics) {
     if (n > 0 && scored[n - 1] == metrics.scored()) {
       return; // nothing new since the last point

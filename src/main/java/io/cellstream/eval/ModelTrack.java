@@ -29,7 +29,8 @@ public final class ModelTrack {
   private final MetricSet metrics;
   private final CurveRecorder curves = new CurveRecorder();
   private final LongSupplier eventsSeen;
-  private final int curveEvery;
+  private long curveEvery;
+  private final int maxCurvePoints;
   private final boolean requireExpected;
   private final int maxPending;
   private final Map<String, Pending> pending;
@@ -51,6 +52,7 @@ public final class ModelTrack {
     this.metrics = new MetricSet(info, options.window());
     this.eventsSeen = eventsSeen;
     this.curveEvery = options.curveEvery();
+    this.maxCurvePoints = options.maxCurvePoints();
     this.requireExpected = requireExpected;
     this.maxPending = options.maxPending();
     this.pending = new LinkedHashMap<>(1024, 0.75f, false) {
@@ -126,6 +128,10 @@ public final class ModelTrack {
     metrics.score(p.event, p.outputs, p.label);
     if (metrics.scored() % curveEvery == 0) {
       curves.snapshot(eventsSeen.getAsLong(), metrics);
+      if (curves.size() >= maxCurvePoints) { // points at M, 2M, 3M, … : keep 2M, 4M, … and go on every 2M
+        curves.halve();
+        curveEvery *= 2;
+      }
     }
     return true;
   }

@@ -327,8 +327,21 @@ class MetricsTest {
   }
 
   @Test
+  void longCurvesAreDecimatedToRegularSpacing() {
+    ModelTrack t = new ModelTrack("m", binary(), EvalOptions.DEFAULTS.withCurveEvery(1).withMaxCurvePoints(8),
+        () -> 0, false);
+    for (int i = 1; i <= 100; i++) {
+      t.prediction("e", "e:" + i, new float[] {0.9f});
+      t.label("e", "e:" + i, 1);
+    }
+    Curve c = t.result(java.util.Map.of(), 0, 1).curve("accuracy");
+    // every 1 up to 8 points -> halve to 2,4,6,8 every 2 -> … -> every 16: 16,32,48,64,80,96, then the end
+    assertThat(c.scored()).containsExactly(16, 32, 48, 64, 80, 96, 100);
+  }
+
+  @Test
   void trackScoresPairsInEitherOrderAndBoundsPending() {
-    EvalOptions o = new EvalOptions(10, 1, 0, 1, 2);
+    EvalOptions o = EvalOptions.DEFAULTS.withWindow(10).withCurveEvery(1).withMaxPending(2);
     ModelTrack t = new ModelTrack("m", binary(), o, () -> 0, false);
     assertThat(t.label("e", "1", 1)).isFalse();          // label first
     assertThat(t.prediction("e", "1", new float[] {0.9f})).isTrue();
