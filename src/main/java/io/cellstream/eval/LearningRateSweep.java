@@ -29,14 +29,24 @@ public final class LearningRateSweep {
 
   private LearningRateSweep() {}
 
+  /** Sweeps by the task's primary metric over the final window. */
   public static SweepResult run(TaskGenerator gen, Factory factory, float[] learningRates, EvalOptions options) {
+    return run(gen, factory, learningRates, options, gen.info().primaryMetric());
+  }
+
+  /**
+   * Sweeps by {@code metricKey} over the final window (e.g. {@code logloss} where the primary metric is
+   * flat for the models compared, like string accuracy for memoryless models on Reber).
+   */
+  public static SweepResult run(TaskGenerator gen, Factory factory, float[] learningRates, EvalOptions options,
+      String metricKey) {
     List<OnlineLearner> learners = new ArrayList<>();
     for (float lr : learningRates) {
       OnlineLearner l = factory.create(lr);
       learners.add(new Renamed(l, l.name() + "@" + lr));
     }
     EvalResult r = Evaluator.run(gen, learners, options);
-    String key = gen.info().primaryMetric();
+    String key = metricKey;
     MetricInfo mi = MetricInfo.of(key);
     List<Point> points = new ArrayList<>();
     float best = learningRates[0];

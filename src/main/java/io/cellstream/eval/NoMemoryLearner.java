@@ -16,8 +16,11 @@ import java.util.Map;
  */
 public final class NoMemoryLearner implements OnlineLearner {
 
-  /** Tuned default learning rate. */
-  public static final float DEFAULT_LEARNING_RATE = 1e-2f;
+  /**
+   * Tuned default learning rate: best final-window log-loss (Reber) and MAE (adding, T = 100) among
+   * 1e-3 … 1e-1 (1e-2 starts faster but settles noisier).
+   */
+  public static final float DEFAULT_LEARNING_RATE = 3e-3f;
 
   private final String name;
   private final Task task;
