@@ -36,6 +36,12 @@ public interface RecurrentCell {
    */
   double windowGradient(float[] params, float[] state0, float[] xs, int n, float target, float[] grads);
 
+  /**
+   * The learner changed {@code params} (initialised them, or applied an update): a cell that keeps a derived
+   * copy of the weights (the LSTM's packed layout) refreshes it here.
+   */
+  default void parametersChanged(float[] params) {}
+
   /** One line for reports, e.g. "vanilla RNN (tanh), dense multiclass head". */
   String describe();
 }

@@ -72,6 +72,7 @@ public class RecurrentLearner implements OnlineLearner {
     params = new float[cell.parameterCount()];
     grads = new float[params.length];
     cell.initialize(params, config.seed());
+    cell.parametersChanged(params);
     adam = new Adam(config.adam(), params.length);
     d = spec.inputSize();
     stateSize = cell.stateSize();
@@ -159,6 +160,7 @@ public class RecurrentLearner implements OnlineLearner {
     lastLoss = loss / batched;
     lastGradNorm = Head.clipByGlobalNorm(grads, config.clipNorm());
     if (adam.step(params, grads)) {
+      cell.parametersChanged(params);
       updates++;
     } else {
       refused++;
