@@ -1,5 +1,6 @@
 package io.cellstream.state;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -42,7 +43,7 @@ public final class EntityState {
   private final int capacity;         // W + k (0 when W = 0)
   private int count;                  // steps in the window
   private long firstStep;             // absolute index of window step 0
-  private final String[] eventIds;    // (capacity)
+  private final byte[][] eventIds;    // (capacity) UTF-8: kept as bytes so the codec never decodes or encodes text
   private final long[] eventTimes;    // (capacity)
   private final float[] inputs;       // (capacity, D)
   private final float[] predictions;  // (capacity, K)
@@ -69,7 +70,7 @@ public final class EntityState {
     this.lastOutputs = new float[outputSize];
     this.gates = new byte[3 * hiddenSize];
     this.capacity = windowSteps == 0 ? 0 : windowSteps + checkpointEvery;
-    this.eventIds = new String[capacity];
+    this.eventIds = new byte[capacity][];
     this.eventTimes = new long[capacity];
     this.inputs = new float[capacity * inputSize];
     this.predictions = new float[capacity * outputSize];
@@ -140,7 +141,7 @@ public final class EntityState {
       System.arraycopy(c, 0, checkpoints, slot * 2 * hiddenSize + hiddenSize, hiddenSize);
     }
     int i = count++;
-    eventIds[i] = eventId;
+    eventIds[i] = eventId.getBytes(StandardCharsets.UTF_8);
     eventTimes[i] = eventTime;
     System.arraycopy(x, xOffset, inputs, i * inputSize, inputSize);
     labelled[i] = false;
@@ -224,8 +225,9 @@ public final class EntityState {
 
   /** Absolute index of the newest window step with this event id, or {@link #NO_STEP}. Newest first: ids may repeat. */
   public long findStep(String eventId) {
+    byte[] id = eventId.getBytes(StandardCharsets.UTF_8);
     for (int i = count - 1; i >= 0; i--) {
-      if (eventId.equals(eventIds[i])) {
+      if (Arrays.equals(id, eventIds[i])) {
         return firstStep + i;
       }
     }
@@ -241,7 +243,7 @@ public final class EntityState {
   }
 
   public String eventId(long step) {
-    return eventIds[index(step)];
+    return new String(eventIds[index(step)], StandardCharsets.UTF_8);
   }
 
   public long eventTime(long step) {
@@ -294,7 +296,7 @@ public final class EntityState {
 
   // ---------------------------------------------------------------- for the codec
 
-  String rawEventId(int i) {
+  byte[] rawEventId(int i) {
     return eventIds[i];
   }
 
@@ -328,7 +330,7 @@ public final class EntityState {
     this.count = count;
   }
 
-  void setRaw(int i, String eventId, long eventTime, boolean isLabelled) {
+  void setRaw(int i, byte[] eventId, long eventTime, boolean isLabelled) {
     eventIds[i] = eventId;
     eventTimes[i] = eventTime;
     labelled[i] = isLabelled;

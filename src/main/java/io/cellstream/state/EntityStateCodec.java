@@ -3,7 +3,6 @@ package io.cellstream.state;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
 
@@ -48,7 +47,7 @@ public final class EntityStateCodec {
     int size = 4 + 2 + 2 + 5 * 4 + 3 * 8 + 4 * (2 * hs + s.outputSize()) + (s.hasGates ? 3 * hs : 0)
         + 8 + 4 + 4 * count * (s.inputSize() + s.outputSize()) + 4 * s.checkpointCount() * 2 * hs + 4;
     for (int i = 0; i < count; i++) {
-      size += 8 + 1 + 2 + 3 * s.rawEventId(i).length(); // UTF-8 takes at most 3 bytes per char
+      size += 8 + 1 + 2 + s.rawEventId(i).length;
     }
     if (buffer.capacity() < size) {
       buffer = ByteBuffer.allocate(Math.max(size, buffer.capacity() * 2)).order(ByteOrder.LITTLE_ENDIAN);
@@ -66,7 +65,7 @@ public final class EntityStateCodec {
     b.putLong(s.firstStep()).putInt(count);
     for (int i = 0; i < count; i++) {
       b.putLong(s.rawEventTime(i)).put((byte) (s.rawLabelled(i) ? 1 : 0));
-      byte[] id = s.rawEventId(i).getBytes(StandardCharsets.UTF_8);
+      byte[] id = s.rawEventId(i);
       if (id.length > Short.MAX_VALUE) {
         throw new IllegalArgumentException("event id longer than " + Short.MAX_VALUE + " bytes");
       }
@@ -148,11 +147,10 @@ public final class EntityStateCodec {
         if (len < 0 || len > b.remaining()) {
           throw new StateFormatException("entity state corrupt: event id length " + len);
         }
-        String id = new String(bytes, b.position(), len, StandardCharsets.UTF_8);
-        b.position(b.position() + len);
         if (keepWindow && i >= skip) {
-          into.setRaw(i - skip, id, time, labelled);
+          into.setRaw(i - skip, Arrays.copyOfRange(bytes, b.position(), b.position() + len), time, labelled);
         }
+        b.position(b.position() + len);
       }
       if (keepWindow) {
         b.position(b.position() + 4 * skip * d);

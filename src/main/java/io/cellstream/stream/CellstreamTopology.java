@@ -63,7 +63,10 @@ public final class CellstreamTopology {
         deadLetters(serdes, topics, metrics), metrics), LABELS_SOURCE);
 
     StoreBuilder<KeyValueStore<String, byte[]>> entityStore = Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(ENTITY_STORE), Serdes.String(), Serdes.ByteArray());
+        Stores.persistentKeyValueStore(ENTITY_STORE), Serdes.String(), Serdes.ByteArray())
+        // Cached: an entity seen several times within a commit interval is written to RocksDB and its
+        // changelog once, at the commit, not once per event.
+        .withCachingEnabled();
     t.addStateStore(entityStore, STEP, LABEL_JOIN);
 
     t.addSink(PREDICTIONS_SINK, topics.predictions(), new ByteArraySerializer(), new ByteArraySerializer(), STEP);
@@ -74,7 +77,9 @@ public final class CellstreamTopology {
     t.addSource(TRAINING_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.trainingExamples());
     t.addProcessor(TRAINER, () -> new TrainerProcessor(settings, modelRecords, initial, metrics, kernel), TRAINING_SOURCE);
     StoreBuilder<KeyValueStore<String, byte[]>> trainerStore = Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(TRAINER_STORE), Serdes.String(), Serdes.ByteArray());
+        Stores.persistentKeyValueStore(TRAINER_STORE), Serdes.String(), Serdes.ByteArray())
+        // Cached: the trainer rewrites its parameters after every update; the changelog gets the last ones per commit.
+        .withCachingEnabled();
     t.addStateStore(trainerStore, TRAINER);
     t.addSink(MODELS_SINK, topics.models(), new ByteArraySerializer(), new ByteArraySerializer(), TRAINER);
 

@@ -1,0 +1,329 @@
+package io.cellstream.cli;
+
+import io.cellstream.avro.Event;
+import io.cellstream.avro.Label;
+import io.cellstream.avro.Prediction;
+import io.cellstream.config.CellstreamConfig;
+import io.cellstream.config.Settings;
+import io.cellstream.embedded.EmbeddedStack;
+import io.cellstream.eval.EvalOptions;
+import io.cellstream.eval.EvalResult;
+import io.cellstream.eval.EvalSession;
+import io.cellstream.eval.LabelMode;
+import io.cellstream.eval.ModelResult;
+import io.cellstream.eval.ModelTrack;
+import io.cellstream.eval.ReportWriter;
+import io.cellstream.eval.StreamRecord;
+import io.cellstream.eval.TaskEvent;
+import io.cellstream.eval.TaskGenerator;
+import io.cellstream.eval.TaskInfo;
+import io.cellstream.eval.TaskLabel;
+import io.cellstream.serde.SerdeException;
+import io.cellstream.stream.CellstreamSerdes;
+import io.cellstream.stream.ModelVersion;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code cellstream demo}: everything on this machine, end to end. An in-process Kafka broker and a schema
+ * registry start; the service runs against them; a benchmark stream is produced into the events topic
+ * while the baselines learn from the same records in-process; the LSTM's predictions are read back from the
+ * predictions topic and scored the same way. Ends with an HTML report.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = {
+        "Runs the whole loop on this machine: an embedded Kafka broker and schema registry (127.0.0.1 only), the",
+        "service, and a benchmark stream of many interleaved entities. The LSTM learns inside the service from",
+        "live labels; the baselines (vanilla RNN, no memory, majority) learn in-process from the same records.",
+        "Shows progress, then writes an HTML report with learning curves and the numbers in JSON."})
+public final class DemoCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Mixin TaskOptions task;
+
+  @Mixin LearnerOptions learners;
+
+  @Option(names = "--events", paramLabel = "N", defaultValue = "600000",
+      description = "Events in the stream. Default: ${DEFAULT-VALUE} (about two minutes here).")
+  long events;
+
+  @Option(names = "--baselines", paramLabel = "M,...", split = ",", defaultValue = "rnn,nomemory,majority",
+      description = "Baselines run beside the LSTM: rnn, nomemory, majority, lastvalue, mean. Default: ${DEFAULT-VALUE}.")
+  List<String> baselines;
+
+  @Option(names = "--backlog", paramLabel = "N", defaultValue = "4000",
+      description = "Most events produced but not yet predicted: keeps the stream live instead of a bulk load. Default: ${DEFAULT-VALUE}.")
+  long backlog;
+
+  @Option(names = "--metric-window", paramLabel = "N", defaultValue = "2000",
+      description = "Scored pairs in the sliding window of the windowed metrics. Default: ${DEFAULT-VALUE}.")
+  int metricWindow;
+
+  @Option(names = "--report-dir", paramLabel = "DIR", description = "Where to write report.html and report.json. Default: reports/demo-<time>.")
+  Path reportDir;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the embedded broker, registry and state live. Default: temporary, deleted at the end.")
+  Path dataDir;
+
+  @Option(names = "--json", description = "End with one line of JSON: per model (lstm, rnn, nomemory, ...) the final windowed metrics.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    TaskGenerator gen = task.generator(events);
+    TaskInfo info = gen.info();
+    Path dir = reportDir != null ? reportDir
+        : Path.of("reports", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Files.createDirectories(dir);
+
+    err.println("cellstream demo: " + info.title() + ", " + events + " events over " + task.entities + " entities");
+    err.println("starting the embedded Kafka broker and schema registry (127.0.0.1) ...");
+    err.flush();
+    long t0 = System.nanoTime();
+    try (EmbeddedStack stack = dataDir == null ? EmbeddedStack.start() : EmbeddedStack.start(dataDir)) {
+      err.printf(Locale.ROOT, "  Kafka %s, schema registry %s (%.1f s)%n", stack.bootstrapServers(),
+          stack.schemaRegistryUrl(), (System.nanoTime() - t0) / 1e9);
+      CellstreamConfig config = CellstreamConfig.from(serviceSettings(stack, info));
+      ServiceRunner runner = ServiceRunner.start(config, true);
+      try {
+        err.printf(Locale.ROOT, "  service up: HTTP http://%s:%d (try /entities/%s, /model, /metrics)%n",
+            config.httpHost(), runner.http().port(), "e00000");
+        err.flush();
+        EvalResult result = run(gen, info, runner, stack, config, err);
+        ReportWriter.ReportFiles files = ReportWriter.write(result, dir);
+        printSummary(out, result, info);
+        out.println("report: " + files.html().toAbsolutePath());
+        if (json) {
+          out.println(ReportWriter.summaryLine(result));
+        }
+        out.flush();
+        return 0;
+      } finally {
+        err.println("stopping the service and the embedded broker ...");
+        err.flush();
+        runner.close(Duration.ofSeconds(30));
+      }
+    }
+  }
+
+  /** The service's configuration for this task: shapes from the task, training like the in-process models. */
+  private Settings serviceSettings(EmbeddedStack stack, TaskInfo info) {
+    int window = learners.window(info);
+    Map<String, String> s = new LinkedHashMap<>();
+    s.put("application.id", "cellstream-demo");
+    s.put("bootstrap.servers", stack.bootstrapServers());
+    s.put("schema.registry.url", stack.schemaRegistryUrl());
+    s.put("commit.interval.ms", "500");
+    s.put("max.task.idle.ms", "-1");
+    s.put("cellstream.topics.partitions", "2");
+    s.put("cellstream.http.port", "0");
+    s.put("cellstream.model.name", "demo");
+    s.put("cellstream.model.task", info.task().id());
+    s.put("cellstream.model.input-size", String.valueOf(info.inputSize()));
+    s.put("cellstream.model.output-size", String.valueOf(info.outputSize()));
+    s.put("cellstream.model.hidden-size", String.valueOf(learners.hiddenSize));
+    s.put("cellstream.model.seed", String.valueOf(task.seed));
+    s.put("cellstream.model.forget-bias", String.valueOf(learners.forgetBias));
+    s.put("cellstream.window.steps", String.valueOf(window));
+    s.put("cellstream.window.checkpoint-every", "8");
+    s.put("cellstream.training.bptt-steps", String.valueOf(window));
+    s.put("cellstream.training.learning-rate", String.valueOf(learners.lrLstm));
+    s.put("cellstream.training.batch-size", String.valueOf(learners.batchSize));
+    s.put("cellstream.training.clip-norm", String.valueOf(learners.clipNorm));
+    s.put("cellstream.training.publish.every-examples", "100");
+    s.put("cellstream.training.publish.every-seconds", "1");
+    if (dataDir != null) {
+      s.put("state.dir", dataDir.resolve("streams").toString());
+    } else {
+      s.put("state.dir", Path.of(System.getProperty("java.io.tmpdir"), "cellstream-demo-" + ProcessHandle.current().pid()).toString());
+    }
+    return new Settings().withDefaults(CellstreamConfig.defaults()).withCommandLine(s);
+  }
+
+  /** Produces the stream, feeds the baselines, scores the LSTM's predictions; returns the evaluation. */
+  private EvalResult run(TaskGenerator gen, TaskInfo info, ServiceRunner runner, EmbeddedStack stack,
+      CellstreamConfig config, PrintWriter err) throws Exception {
+    EvalOptions options = EvalOptions.DEFAULTS.withWindow(metricWindow).withCurveEvery(Math.max(10, metricWindow / 20));
+    EvalSession session = new EvalSession(info, options);
+    learners.learners(info, baselines, task.seed).forEach(session::add);
+    ModelTrack lstm = session.addExternal("lstm");
+    CellstreamSerdes serdes = CellstreamSerdes.using(runner.schemaRegistry());
+    var topics = config.stream().topics();
+
+    AtomicLong predicted = new AtomicLong();
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread reader = new Thread(() -> readPredictions(stack, topics.predictions(), serdes, lstm, predicted, stop), "demo-predictions");
+    reader.setDaemon(true);
+    reader.start();
+
+    Map<String, Object> producerConfig = new LinkedHashMap<>(stack.clientConfig());
+    producerConfig.remove(EmbeddedStack.SCHEMA_REGISTRY_URL);
+    producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+    long produced = 0;
+    long started = System.nanoTime();
+    long nextProgress = started;
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (StreamRecord r : gen) {
+        session.accept(r); // announces the event to the LSTM's track before its prediction can arrive
+        switch (r) {
+          case TaskEvent e -> {
+            Event ev = toEvent(e);
+            // The record timestamp is the ingestion time; the generator's event time travels in the payload.
+            // (Generated event times lie in the past: as record timestamps, retention would delete them at once.)
+            producer.send(new ProducerRecord<>(topics.events(), null, null,
+                e.entityId().getBytes(StandardCharsets.UTF_8), serdes.events().encode(topics.events(), ev)));
+            produced++;
+          }
+          case TaskLabel l -> {
+            Label lb = Label.newBuilder().setEntityId(l.entityId()).setEventId(l.eventId()).setTarget(l.target())
+                .setLabelTime(Instant.ofEpochMilli(l.labelTimeMillis())).build();
+            producer.send(new ProducerRecord<>(topics.labels(), null, null,
+                l.entityId().getBytes(StandardCharsets.UTF_8), serdes.labels().encode(topics.labels(), lb)));
+          }
+        }
+        // A live stream, not a bulk load: the service keeps within `backlog` events of the producer.
+        while (produced - predicted.get() > backlog) {
+          producer.flush();
+          nextProgress = progress(err, session, runner, produced, predicted.get(), started, nextProgress);
+          Thread.sleep(5);
+        }
+        nextProgress = progress(err, session, runner, produced, predicted.get(), started, nextProgress);
+      }
+      producer.flush();
+    }
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (predicted.get() < produced && System.nanoTime() < deadline) {
+      nextProgress = progress(err, session, runner, produced, predicted.get(), started, nextProgress);
+      Thread.sleep(20);
+    }
+    stop.set(true);
+    reader.join(10_000);
+    progress(err, session, runner, produced, predicted.get(), started, 0);
+    if (predicted.get() < produced) {
+      err.printf("warning: %d of %d predictions arrived in time%n", predicted.get(), produced);
+    }
+    session.finish();
+    double seconds = (System.nanoTime() - started) / 1e9;
+    Map<String, Object> run = new LinkedHashMap<>();
+    run.put("mode", "live stream through Kafka (LSTM in the service) + in-process baselines");
+    run.put("entities", task.entities);
+    run.put("events", produced);
+    run.put("seed", task.seed);
+    run.put("hiddenSize", learners.hiddenSize);
+    run.put("bpttWindow", learners.window(info));
+    run.put("batchSize", learners.batchSize);
+    run.put("learningRate.lstm", learners.lrLstm);
+    run.put("forgetBias.lstm", learners.forgetBias);
+    run.put("seconds", Math.round(seconds * 10) / 10.0);
+    run.put("eventsPerSecond", Math.round(produced / seconds));
+    ModelVersion v = runner.service().models().current();
+    run.put("lstm.finalModelVersion", v == null ? 0 : v.version());
+    run.put("lstm.deadLetters", (long) runner.service().metrics().deadLettersTotal());
+    return session.result(run);
+  }
+
+  private static Event toEvent(TaskEvent e) {
+    List<Float> f = new ArrayList<>(e.features().length);
+    for (float v : e.features()) {
+      f.add(v);
+    }
+    return Event.newBuilder().setEntityId(e.entityId()).setEventId(e.eventId())
+        .setEventTime(Instant.ofEpochMilli(e.eventTimeMillis())).setFeatures(f)
+        .setTarget(e.label() == LabelMode.INLINE ? e.target() : null).build();
+  }
+
+  private static void readPredictions(EmbeddedStack stack, String topic, CellstreamSerdes serdes, ModelTrack lstm,
+      AtomicLong predicted, AtomicBoolean stop) {
+    Map<String, Object> c = new LinkedHashMap<>(stack.clientConfig());
+    c.remove(EmbeddedStack.SCHEMA_REGISTRY_URL);
+    c.put("isolation.level", "read_committed");
+    c.put("group.id", "cellstream-demo-reader");
+    c.put("enable.auto.commit", false);
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(tps);
+      consumer.seekToBeginning(tps);
+      while (!stop.get()) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          try {
+            Prediction p = serdes.predictions().decode(topic, r.value());
+            float[] y = new float[p.getOutputs().size()];
+            for (int i = 0; i < y.length; i++) {
+              y[i] = p.getOutputs().get(i);
+            }
+            lstm.prediction(p.getEntityId(), p.getEventId(), y);
+            predicted.incrementAndGet();
+          } catch (SerdeException e) {
+            throw new IllegalStateException("unreadable prediction", e);
+          }
+        }
+      }
+    }
+  }
+
+  private long progress(PrintWriter err, EvalSession session, ServiceRunner runner, long produced, long predicted,
+      long started, long next) {
+    long now = System.nanoTime();
+    if (now < next) {
+      return next;
+    }
+    double secs = (now - started) / 1e9;
+    StringBuilder b = new StringBuilder();
+    ModelVersion v = runner.service().models().current();
+    String metric = session.info().primaryMetric();
+    b.append(String.format(Locale.ROOT, "[%5.0fs] events %d/%d  predicted %d (%.0f/s)  labels %d  model v%d  %s (window):",
+        secs, produced, events, predicted, predicted / Math.max(secs, 1e-3), session.labels(), v == null ? 0 : v.version(), metric));
+    for (ModelTrack t : session.tracks()) {
+      double w = t.value(metric).window();
+      b.append(String.format(Locale.ROOT, "  %s %s", t.name(), Double.isNaN(w) ? "-" : String.format(Locale.ROOT, "%.3f", w)));
+    }
+    err.println(b);
+    err.flush();
+    return now + Duration.ofSeconds(5).toNanos();
+  }
+
+  private static void printSummary(PrintWriter out, EvalResult r, TaskInfo info) {
+    String metric = info.primaryMetric();
+    out.printf(Locale.ROOT, "%s, %d events: %s over the last %d scored%n", info.title(),
+        ((Number) r.run().get("events")).longValue(), metric, r.options().window());
+    for (ModelResult m : r.models()) {
+      out.printf(Locale.ROOT, "  %-10s %.4f (all: %.4f)%n", m.name(), m.metric(metric).window(), m.metric(metric).cumulative());
+    }
+    double chance = info.chance(metric);
+    if (!Double.isNaN(chance)) {
+      out.printf(Locale.ROOT, "  chance     %.4f%n", chance);
+    }
+  }
+}
