@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         "hidden and cell state; each event gets a prediction; labels train the model online.",
         ""
     },
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, BenchCommand.class})
 public final class CellstreamCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -30,7 +30,9 @@ final class VectorLstmKernel implements LstmKernel {
   static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int L = SPECIES.length();
 
-  // tanh(x) ≈ x·P(x²)/Q(x²) on [-CLAMP, CLAMP]; beyond, tanh is ±1 to float precision.
+  // tanh(x) ≈ x·P(x²)/Q(x²) on [-CLAMP, CLAMP]; beyond, tanh is ±1 to float precision. The clamp is a
+  // compare and a blend: Java's max/min (NaN and -0.0 rules) cost about five instructions each on AVX2,
+  // and the inputs here are finite.
   private static final float CLAMP = 7.90531110763549805f;
   private static final float A1 = 4.89352455891786e-03f;
   private static final float A3 = 6.37261928875436e-04f;
@@ -163,46 +165,53 @@ final class VectorLstmKernel implements LstmKernel {
   }
 
   /**
-   * The same for two entities a and b at once: every loaded weight vector feeds two FMAs. Stores a's
-   * four gate vectors at {@code z[zOff + gate·zGateStride]} and b's L floats further.
+   * The same for entities [0, n) (n even), two at a time: every loaded weight vector feeds two FMAs.
+   * Entity e's four gate vectors go to {@code z[e·L + gate·zGateStride]}. One call per block, so the call
+   * costs nothing per entity.
    */
-  private static void blockPreactivations2(float[] pg, float[] pb, int blk, int cols, float[] xh, int xa, int xb,
-      float[] z, int zOff, int zGateStride) {
+  private static void blockPreactivationsPairs(float[] pg, float[] pb, int blk, int cols, float[] xh, int n,
+      float[] z, int zGateStride) {
     int stride = 4 * L;
     int bb = blk * stride;
-    int o = blk * cols * stride;
-    FloatVector ai = FloatVector.fromArray(SPECIES, pb, bb);
-    FloatVector af = FloatVector.fromArray(SPECIES, pb, bb + L);
-    FloatVector ag = FloatVector.fromArray(SPECIES, pb, bb + 2 * L);
-    FloatVector ao = FloatVector.fromArray(SPECIES, pb, bb + 3 * L);
-    FloatVector bi = ai;
-    FloatVector bf = af;
-    FloatVector bg = ag;
-    FloatVector bo = ao;
-    for (int j = 0; j < cols; j++, o += stride) {
-      FloatVector va = FloatVector.broadcast(SPECIES, xh[xa + j]);
-      FloatVector vb = FloatVector.broadcast(SPECIES, xh[xb + j]);
-      FloatVector wv = FloatVector.fromArray(SPECIES, pg, o);
-      ai = wv.fma(va, ai);
-      bi = wv.fma(vb, bi);
-      wv = FloatVector.fromArray(SPECIES, pg, o + L);
-      af = wv.fma(va, af);
-      bf = wv.fma(vb, bf);
-      wv = FloatVector.fromArray(SPECIES, pg, o + 2 * L);
-      ag = wv.fma(va, ag);
-      bg = wv.fma(vb, bg);
-      wv = FloatVector.fromArray(SPECIES, pg, o + 3 * L);
-      ao = wv.fma(va, ao);
-      bo = wv.fma(vb, bo);
+    int wBase = blk * cols * stride;
+    for (int e = 0; e < n; e += 2) {
+      FloatVector ai = FloatVector.fromArray(SPECIES, pb, bb);
+      FloatVector af = FloatVector.fromArray(SPECIES, pb, bb + L);
+      FloatVector ag = FloatVector.fromArray(SPECIES, pb, bb + 2 * L);
+      FloatVector ao = FloatVector.fromArray(SPECIES, pb, bb + 3 * L);
+      FloatVector bi = ai;
+      FloatVector bf = af;
+      FloatVector bg = ag;
+      FloatVector bo = ao;
+      int xa = e * cols;
+      int xb = xa + cols;
+      int o = wBase;
+      for (int j = 0; j < cols; j++, o += stride) {
+        FloatVector va = FloatVector.broadcast(SPECIES, xh[xa + j]);
+        FloatVector vb = FloatVector.broadcast(SPECIES, xh[xb + j]);
+        FloatVector wv = FloatVector.fromArray(SPECIES, pg, o);
+        ai = wv.fma(va, ai);
+        bi = wv.fma(vb, bi);
+        wv = FloatVector.fromArray(SPECIES, pg, o + L);
+        af = wv.fma(va, af);
+        bf = wv.fma(vb, bf);
+        wv = FloatVector.fromArray(SPECIES, pg, o + 2 * L);
+        ag = wv.fma(va, ag);
+        bg = wv.fma(vb, bg);
+        wv = FloatVector.fromArray(SPECIES, pg, o + 3 * L);
+        ao = wv.fma(va, ao);
+        bo = wv.fma(vb, bo);
+      }
+      int zOff = e * L;
+      ai.intoArray(z, zOff);
+      af.intoArray(z, zOff + zGateStride);
+      ag.intoArray(z, zOff + 2 * zGateStride);
+      ao.intoArray(z, zOff + 3 * zGateStride);
+      bi.intoArray(z, zOff + L);
+      bf.intoArray(z, zOff + L + zGateStride);
+      bg.intoArray(z, zOff + L + 2 * zGateStride);
+      bo.intoArray(z, zOff + L + 3 * zGateStride);
     }
-    ai.intoArray(z, zOff);
-    af.intoArray(z, zOff + zGateStride);
-    ag.intoArray(z, zOff + 2 * zGateStride);
-    ao.intoArray(z, zOff + 3 * zGateStride);
-    bi.intoArray(z, zOff + L);
-    bf.intoArray(z, zOff + L + zGateStride);
-    bg.intoArray(z, zOff + L + 2 * zGateStride);
-    bo.intoArray(z, zOff + L + 3 * zGateStride);
   }
 
   /** Scale, then offset, that turn tanh into each gate's nonlinearity: σ(z) = ½ + ½·tanh(z/2). */
@@ -216,12 +225,15 @@ final class VectorLstmKernel implements LstmKernel {
    * would then be boxed.
    */
   private static void activateGates(float[] z, int off, int vectorsPerGate) {
+    FloatVector hi = FloatVector.broadcast(SPECIES, CLAMP);
+    FloatVector lo = FloatVector.broadcast(SPECIES, -CLAMP);
     for (int gate = 0; gate < 4; gate++) {
       float scale = GATE_SCALE[gate];
       float shift = GATE_OFFSET[gate];
       int end = off + (gate + 1) * vectorsPerGate * L;
       for (int at = off + gate * vectorsPerGate * L; at < end; at += L) {
-        FloatVector t = FloatVector.fromArray(SPECIES, z, at).mul(scale).max(-CLAMP).min(CLAMP);
+        FloatVector t = FloatVector.fromArray(SPECIES, z, at).mul(scale);
+        t = t.blend(hi, t.compare(VectorOperators.GT, hi)).blend(lo, t.compare(VectorOperators.LT, lo));
         FloatVector t2 = t.mul(t);
         FloatVector num = t2.fma(A13, A11);
         num = num.fma(t2, FloatVector.broadcast(SPECIES, A9));
@@ -243,6 +255,8 @@ final class VectorLstmKernel implements LstmKernel {
    */
   private static void cellUpdate(float[] z, int zOff, int zGateStride, float[] c, int cOff, float[] hOut,
       int hOff, int vectors) {
+    FloatVector hi = FloatVector.broadcast(SPECIES, CLAMP);
+    FloatVector lo = FloatVector.broadcast(SPECIES, -CLAMP);
     for (int v = 0; v < vectors; v++) {
       int zv = zOff + v * L;
       FloatVector ig = FloatVector.fromArray(SPECIES, z, zv);
@@ -252,7 +266,7 @@ final class VectorLstmKernel implements LstmKernel {
       FloatVector cNew = fg.mul(FloatVector.fromArray(SPECIES, c, cOff + v * L)).add(ig.mul(gg));
       cNew.intoArray(c, cOff + v * L);
       // tanh(c'), written out (see activateGates)
-      FloatVector t = cNew.max(-CLAMP).min(CLAMP);
+      FloatVector t = cNew.blend(hi, cNew.compare(VectorOperators.GT, hi)).blend(lo, cNew.compare(VectorOperators.LT, lo));
       FloatVector t2 = t.mul(t);
       FloatVector num = t2.fma(A13, A11);
       num = num.fma(t2, FloatVector.broadcast(SPECIES, A9));
@@ -316,10 +330,8 @@ final class VectorLstmKernel implements LstmKernel {
     // (h could be overwritten now, as xh holds a copy, but hNew keeps the head's rows padded).
     for (int blk = 0; blk < p.blocks; blk++) {
       int unit0 = blk * L;
-      int e = 0;
-      for (; e + 1 < n; e += 2) {
-        blockPreactivations2(p.gates, p.bias, blk, cols, xh, e * cols, (e + 1) * cols, z, e * L, gateStride);
-      }
+      blockPreactivationsPairs(p.gates, p.bias, blk, cols, xh, n & ~1, z, gateStride);
+      int e = n & ~1;
       if (e < n) {
         blockPreactivations(p.gates, p.bias, blk, cols, xh, e * cols, z, e * L, gateStride);
       }
