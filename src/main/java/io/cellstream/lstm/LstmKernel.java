@@ -57,6 +57,14 @@ public interface LstmKernel {
   /** M[r, 0..cols) += a[r] · b[0..cols) for r in [0, rows): the outer product a ⊗ b added into M. */
   void addOuter(float[] a, int aOff, int rows, float[] b, int bOff, int cols, float[] m, int mOff, int ld);
 
+  /**
+   * M[r, j] += Σ_t A[t, r] · B[t, j] for r in [0, rows), j in [0, cols), t in [0, count): a sum of
+   * {@code count} outer products (Aᵀ B) added into M in one pass, so M is read and written once rather
+   * than once per term. A is (count, rows) with leading dimension lda, B is (count, cols) with ldb.
+   */
+  void addOuterSum(int count, float[] a, int aOff, int lda, int rows, float[] b, int bOff, int ldb, int cols,
+      float[] m, int mOff, int ld);
+
   /** out[0..cols) += Σ_r a[r] · M[r, 0..cols) for r in [0, rows): Mᵀ a added into out. */
   void addTransposedProduct(float[] m, int mOff, int ld, int rows, int cols, float[] a, int aOff,
       float[] out, int outOff);

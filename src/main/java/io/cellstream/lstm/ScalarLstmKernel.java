@@ -129,6 +129,14 @@ public final class ScalarLstmKernel implements LstmKernel {
   }
 
   @Override
+  public void addOuterSum(int count, float[] a, int aOff, int lda, int rows, float[] b, int bOff, int ldb, int cols,
+      float[] m, int mOff, int ld) {
+    for (int t = 0; t < count; t++) {
+      addOuter(a, aOff + t * lda, rows, b, bOff + t * ldb, cols, m, mOff, ld);
+    }
+  }
+
+  @Override
   public void addTransposedProduct(float[] m, int mOff, int ld, int rows, int cols, float[] a, int aOff,
       float[] out, int outOff) {
     for (int r = 0; r < rows; r++) {

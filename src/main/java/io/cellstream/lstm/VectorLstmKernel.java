@@ -387,25 +387,121 @@ final class VectorLstmKernel implements LstmKernel {
     }
   }
 
+  /**
+   * Register-blocked: for each row of M, eight vectors of columns stay in registers while all
+   * {@code count} terms are added, so M is loaded and stored once.
+   */
+  @Override
+  public void addOuterSum(int count, float[] a, int aOff, int lda, int rows, float[] b, int bOff, int ldb, int cols,
+      float[] m, int mOff, int ld) {
+    int wide = cols - cols % (8 * L);
+    int bound = SPECIES.loopBound(cols);
+    for (int r = 0; r < rows; r++) {
+      int row = mOff + r * ld;
+      int j = 0;
+      for (; j < wide; j += 8 * L) {
+        FloatVector m0 = FloatVector.fromArray(SPECIES, m, row + j);
+        FloatVector m1 = FloatVector.fromArray(SPECIES, m, row + j + L);
+        FloatVector m2 = FloatVector.fromArray(SPECIES, m, row + j + 2 * L);
+        FloatVector m3 = FloatVector.fromArray(SPECIES, m, row + j + 3 * L);
+        FloatVector m4 = FloatVector.fromArray(SPECIES, m, row + j + 4 * L);
+        FloatVector m5 = FloatVector.fromArray(SPECIES, m, row + j + 5 * L);
+        FloatVector m6 = FloatVector.fromArray(SPECIES, m, row + j + 6 * L);
+        FloatVector m7 = FloatVector.fromArray(SPECIES, m, row + j + 7 * L);
+        for (int t = 0; t < count; t++) {
+          FloatVector av = FloatVector.broadcast(SPECIES, a[aOff + t * lda + r]);
+          int bt = bOff + t * ldb + j;
+          m0 = FloatVector.fromArray(SPECIES, b, bt).fma(av, m0);
+          m1 = FloatVector.fromArray(SPECIES, b, bt + L).fma(av, m1);
+          m2 = FloatVector.fromArray(SPECIES, b, bt + 2 * L).fma(av, m2);
+          m3 = FloatVector.fromArray(SPECIES, b, bt + 3 * L).fma(av, m3);
+          m4 = FloatVector.fromArray(SPECIES, b, bt + 4 * L).fma(av, m4);
+          m5 = FloatVector.fromArray(SPECIES, b, bt + 5 * L).fma(av, m5);
+          m6 = FloatVector.fromArray(SPECIES, b, bt + 6 * L).fma(av, m6);
+          m7 = FloatVector.fromArray(SPECIES, b, bt + 7 * L).fma(av, m7);
+        }
+        m0.intoArray(m, row + j);
+        m1.intoArray(m, row + j + L);
+        m2.intoArray(m, row + j + 2 * L);
+        m3.intoArray(m, row + j + 3 * L);
+        m4.intoArray(m, row + j + 4 * L);
+        m5.intoArray(m, row + j + 5 * L);
+        m6.intoArray(m, row + j + 6 * L);
+        m7.intoArray(m, row + j + 7 * L);
+      }
+      for (; j < bound; j += L) {
+        FloatVector acc = FloatVector.fromArray(SPECIES, m, row + j);
+        for (int t = 0; t < count; t++) {
+          acc = FloatVector.fromArray(SPECIES, b, bOff + t * ldb + j)
+              .fma(FloatVector.broadcast(SPECIES, a[aOff + t * lda + r]), acc);
+        }
+        acc.intoArray(m, row + j);
+      }
+      for (; j < cols; j++) {
+        float acc = m[row + j];
+        for (int t = 0; t < count; t++) {
+          acc += a[aOff + t * lda + r] * b[bOff + t * ldb + j];
+        }
+        m[row + j] = acc;
+      }
+    }
+  }
+
+  /**
+   * Register-blocked like {@link #addOuterSum}: eight vectors of {@code out} stay in registers while all
+   * rows are added, instead of being loaded and stored once per row.
+   */
   @Override
   public void addTransposedProduct(float[] m, int mOff, int ld, int rows, int cols, float[] a, int aOff,
       float[] out, int outOff) {
+    int wide = cols - cols % (8 * L);
     int bound = SPECIES.loopBound(cols);
-    for (int r = 0; r < rows; r++) {
-      float ar = a[aOff + r];
-      if (ar == 0f) {
-        continue;
+    int j = 0;
+    for (; j < wide; j += 8 * L) {
+      int o = outOff + j;
+      FloatVector s0 = FloatVector.fromArray(SPECIES, out, o);
+      FloatVector s1 = FloatVector.fromArray(SPECIES, out, o + L);
+      FloatVector s2 = FloatVector.fromArray(SPECIES, out, o + 2 * L);
+      FloatVector s3 = FloatVector.fromArray(SPECIES, out, o + 3 * L);
+      FloatVector s4 = FloatVector.fromArray(SPECIES, out, o + 4 * L);
+      FloatVector s5 = FloatVector.fromArray(SPECIES, out, o + 5 * L);
+      FloatVector s6 = FloatVector.fromArray(SPECIES, out, o + 6 * L);
+      FloatVector s7 = FloatVector.fromArray(SPECIES, out, o + 7 * L);
+      for (int r = 0; r < rows; r++) {
+        FloatVector av = FloatVector.broadcast(SPECIES, a[aOff + r]);
+        int row = mOff + r * ld + j;
+        s0 = FloatVector.fromArray(SPECIES, m, row).fma(av, s0);
+        s1 = FloatVector.fromArray(SPECIES, m, row + L).fma(av, s1);
+        s2 = FloatVector.fromArray(SPECIES, m, row + 2 * L).fma(av, s2);
+        s3 = FloatVector.fromArray(SPECIES, m, row + 3 * L).fma(av, s3);
+        s4 = FloatVector.fromArray(SPECIES, m, row + 4 * L).fma(av, s4);
+        s5 = FloatVector.fromArray(SPECIES, m, row + 5 * L).fma(av, s5);
+        s6 = FloatVector.fromArray(SPECIES, m, row + 6 * L).fma(av, s6);
+        s7 = FloatVector.fromArray(SPECIES, m, row + 7 * L).fma(av, s7);
       }
-      FloatVector av = FloatVector.broadcast(SPECIES, ar);
-      int row = mOff + r * ld;
-      int j = 0;
-      for (; j < bound; j += L) {
-        FloatVector.fromArray(SPECIES, m, row + j).fma(av, FloatVector.fromArray(SPECIES, out, outOff + j))
-            .intoArray(out, outOff + j);
+      s0.intoArray(out, o);
+      s1.intoArray(out, o + L);
+      s2.intoArray(out, o + 2 * L);
+      s3.intoArray(out, o + 3 * L);
+      s4.intoArray(out, o + 4 * L);
+      s5.intoArray(out, o + 5 * L);
+      s6.intoArray(out, o + 6 * L);
+      s7.intoArray(out, o + 7 * L);
+    }
+    for (; j < bound; j += L) {
+      FloatVector acc = FloatVector.fromArray(SPECIES, out, outOff + j);
+      for (int r = 0; r < rows; r++) {
+        acc = FloatVector.fromArray(SPECIES, m, mOff + r * ld + j)
+            .fma(FloatVector.broadcast(SPECIES, a[aOff + r]), acc);
       }
-      for (; j < cols; j++) {
-        out[outOff + j] += ar * m[row + j];
+      acc.intoArray(out, outOff + j);
+    }
+    for (; j < cols; j++) {
+      float acc = out[outOff + j];
+      for (int r = 0; r < rows; r++) {
+        acc += a[aOff + r] * m[mOff + r * ld + j];
       }
+      out[outOff + j] = acc;
     }
   }
 }
