@@ -3,7 +3,10 @@ package io.cellstream.cli;
 import io.cellstream.bench.BpttBenchmark;
 import io.cellstream.bench.KernelStepBenchmark;
 import io.cellstream.lstm.LstmKernels;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -67,7 +70,7 @@ public final class BenchKernelCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
-  public Integer call() throws RunnerException {
+  public Integer call() throws RunnerException, IOException {
     PrintWriter out = spec.commandLine().getOut();
     int f = forks != null ? forks : (quick ? 0 : 1);
     if (f == 0 && !LstmKernels.vectorAvailable()) {
@@ -77,11 +80,16 @@ public final class BenchKernelCommand implements Callable<Integer> {
       return 2;
     }
     String[] hs = hidden.stream().map(String::valueOf).toArray(String[]::new);
+    // Forks log the kernel choice through java.util.logging; a config without handlers keeps them quiet.
+    Path quietLogging = Files.createTempFile("cellstream-bench-logging", ".properties");
+    quietLogging.toFile().deleteOnExit();
+    Files.writeString(quietLogging, "# no handlers: benchmark forks print nothing but results\n");
     ChainedOptionsBuilder opts = new OptionsBuilder()
         .include(Pattern.quote(KernelStepBenchmark.class.getName()) + "\\.step$")
         .param("hidden", hs)
         .forks(f)
-        .jvmArgsAppend("--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC")
+        .jvmArgsAppend("--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC",
+            "-Djava.util.logging.config.file=" + quietLogging)
         .shouldFailOnError(true)
         .verbosity(verbose ? VerboseMode.NORMAL : VerboseMode.SILENT);
     if (!noTraining) {

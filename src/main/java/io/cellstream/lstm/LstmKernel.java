@@ -24,6 +24,13 @@ public interface LstmKernel {
   /** Scratch memory for single steps of models of this shape (one per thread). */
   StepWorkspace newWorkspace(ModelSpec spec);
 
+  /**
+   * This thread's single-step workspace for models of {@code spec}'s shape: made on first use (and again
+   * when the shape changes), then reused, so that {@link #step(Model, float[], int, float[], float[],
+   * float[], float[])} allocates nothing after warm-up.
+   */
+  StepWorkspace threadWorkspace(ModelSpec spec);
+
   /** Scratch memory for batch steps of models of this shape (one per thread); grows on demand. */
   BatchWorkspace newBatchWorkspace(ModelSpec spec, int initialCapacity);
 
@@ -45,6 +52,11 @@ public interface LstmKernel {
   default void step(Model model, float[] x, int xOffset, float[] h, float[] c, float[] gates, float[] y,
       StepWorkspace ws) {
     step(model.weights(), x, xOffset, h, c, gates, y, ws);
+  }
+
+  /** {@link #step(Model, float[], int, float[], float[], float[], float[], StepWorkspace)} with this thread's workspace. */
+  default void step(Model model, float[] x, int xOffset, float[] h, float[] c, float[] gates, float[] y) {
+    step(model.weights(), x, xOffset, h, c, gates, y, threadWorkspace(model.spec()));
   }
 
   /** {@link #stepBatch(PreparedWeights, int, float[], float[], float[], float[], BatchWorkspace)} on a model. */

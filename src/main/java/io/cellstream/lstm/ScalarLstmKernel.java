@@ -21,6 +21,18 @@ public final class ScalarLstmKernel implements LstmKernel {
     return new StepWorkspace(spec, 1);
   }
 
+  private final ThreadLocal<StepWorkspace> perThread = new ThreadLocal<>();
+
+  @Override
+  public StepWorkspace threadWorkspace(ModelSpec spec) {
+    StepWorkspace ws = perThread.get();
+    if (ws == null || !ws.fits(spec)) {
+      ws = newWorkspace(spec);
+      perThread.set(ws);
+    }
+    return ws;
+  }
+
   @Override
   public BatchWorkspace newBatchWorkspace(ModelSpec spec, int initialCapacity) {
     return new BatchWorkspace(spec, 1, initialCapacity);

@@ -63,6 +63,18 @@ final class VectorLstmKernel implements LstmKernel {
     return new StepWorkspace(spec, L);
   }
 
+  private final ThreadLocal<StepWorkspace> perThread = new ThreadLocal<>();
+
+  @Override
+  public StepWorkspace threadWorkspace(ModelSpec spec) {
+    StepWorkspace ws = perThread.get();
+    if (ws == null || !ws.fits(spec)) {
+      ws = newWorkspace(spec);
+      perThread.set(ws);
+    }
+    return ws;
+  }
+
   @Override
   public BatchWorkspace newBatchWorkspace(ModelSpec spec, int initialCapacity) {
     return new BatchWorkspace(spec, L, initialCapacity);

@@ -39,22 +39,32 @@ class AllocationTest {
   }
 
   @Test
+  void vectorStepWithTheThreadsOwnWorkspaceAllocatesNothing() {
+    assumeTrue(LstmKernels.vectorAvailable());
+    assertThat(allocatedAfterWarmUp(LstmKernels.vector(), 0, 64)).isLessThanOrEqualTo(BUDGET);
+  }
+
+  @Test
   void scalarSingleStepAllocatesNothing() {
     assertThat(allocatedAfterWarmUp(LstmKernels.scalar(), 1, 32)).isLessThanOrEqualTo(BUDGET);
   }
 
-  /** Bytes allocated by CALLS steps in the first clean round (or the last round's figure). */
+  /**
+   * Bytes allocated by CALLS steps in the first clean round (or the last round's figure); n = 0 means a
+   * single step through the thread-local workspace.
+   */
   private static long allocatedAfterWarmUp(LstmKernel kernel, int n, int hidden) {
     ModelSpec spec = new ModelSpec(16, hidden, 3, Task.MULTICLASS);
     Model model = Model.of(Init.uniform(spec, 1), 1, 0, 0);
     StepWorkspace ws = kernel.newWorkspace(spec);
-    BatchWorkspace bws = kernel.newBatchWorkspace(spec, n);
+    int rows = Math.max(1, n);
+    BatchWorkspace bws = kernel.newBatchWorkspace(spec, rows);
     SplittableRandom r = new SplittableRandom(5);
-    float[] x = RandomModels.gaussian(r, n * 16, 1);
-    float[] h = new float[n * hidden];
-    float[] c = new float[n * hidden];
+    float[] x = RandomModels.gaussian(r, rows * 16, 1);
+    float[] h = new float[rows * hidden];
+    float[] c = new float[rows * hidden];
     float[] gates = new float[4 * hidden];
-    float[] y = new float[n * 3];
+    float[] y = new float[rows * 3];
     var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long tid = Thread.currentThread().threadId();
     mx.getThreadAllocatedBytes(tid); // the first call may initialise something
@@ -62,7 +72,9 @@ class AllocationTest {
     for (int round = 0; round < ROUNDS; round++) {
       long before = mx.getThreadAllocatedBytes(tid);
       for (int i = 0; i < CALLS; i++) {
-        if (n == 1) {
+        if (n == 0) {
+          kernel.step(model, x, 0, h, c, gates, y);
+        } else if (n == 1) {
           kernel.step(model, x, 0, h, c, gates, y, ws);
         } else {
           kernel.stepBatch(model, n, x, h, c, y, bws);
