@@ -14,6 +14,8 @@ public final class BatchWorkspace {
   int capacity;
   float[] hNew;   // (capacity, hPad) h' of every entity; h is still read while h' is written
   final float[] cTail;  // (laneWidth) c of the last, partial block of units
+  float[] z;            // (4, capacity, laneWidth) one block's gate pre-activations for every entity
+  float[] xh;           // (capacity, D+H) [x | h] of every entity
   final float[] logits; // (K)
   final StepWorkspace single; // the scalar path steps entities one by one
 
@@ -33,6 +35,8 @@ public final class BatchWorkspace {
     if (n > capacity) {
       capacity = Math.max(n, capacity * 2);
       hNew = new float[capacity * hPad];
+      z = new float[capacity * 4 * laneWidth];
+      xh = new float[capacity * (inputSize + hiddenSize)];
     }
   }
 

@@ -47,7 +47,7 @@ final class BinaryFormat {
     ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     int m = b.getInt();
     if (m != magic) {
-      throw new SnapshotFormatException("not a " + what + ": magic 0x" + Integer.toHexString(m)
+      throw new SnapshotFormatException("not a cellstream " + what + ": magic 0x" + Integer.toHexString(m)
           + ", expected 0x" + Integer.toHexString(magic) + " ('" + magicTxt + "')");
     }
     int version = Short.toUnsignedInt(b.getShort());

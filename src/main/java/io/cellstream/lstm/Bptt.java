@@ -24,12 +24,13 @@ public final class Bptt {
   private float[] cs;    // (T+1, H)  cs[0] = c0, cs[t+1] = c after step t
   private float[] gates; // (T, 4H)   i, f, g, o after their nonlinearity
   private float[] ys;    // (T, K)    head outputs
+  private float[] xhs;   // (T, D+H)  [x_t | h_{t-1}], the gate matrix's input at each step
+  private float[] dzs;   // (T, 4H)   d loss / d gate pre-activations at each step (backward)
 
   // per-step scratch
   private final float[] hStep;   // (H)
   private final float[] cStep;   // (H)
-  private final float[] xh;      // (D+H)  [x_t | h_{t-1}]
-  private final float[] dz;      // (4H)   d loss / d gate pre-activations
+  private final float[] gateRow; // (4H)   one step's gates, forward scratch
   private final float[] dh;      // (H)    d loss / d h_t
   private final float[] dhNext;  // (H)    d loss / d h_{t-1}, carried backwards
   private final float[] dcNext;  // (H)    d loss / d c_{t-1}, carried backwards
@@ -47,8 +48,7 @@ public final class Bptt {
     int h = spec.hiddenSize();
     this.hStep = new float[h];
     this.cStep = new float[h];
-    this.xh = new float[spec.gateCols()];
-    this.dz = new float[spec.gateRows()];
+    this.gateRow = new float[spec.gateRows()];
     this.dh = new float[h];
     this.dhNext = new float[h];
     this.dcNext = new float[h];
@@ -70,6 +70,8 @@ public final class Bptt {
     cs = new float[(capacity + 1) * h];
     gates = new float[capacity * 4 * h];
     ys = new float[capacity * spec.outputSize()];
+    xhs = new float[capacity * spec.gateCols()];
+    dzs = new float[capacity * 4 * h];
   }
 
   /**
@@ -91,10 +93,12 @@ public final class Bptt {
     System.arraycopy(win.c0(), 0, cs, 0, h);
     System.arraycopy(win.h0(), 0, hStep, 0, h);
     System.arraycopy(win.c0(), 0, cStep, 0, h);
-    float[] gateRow = dz; // (4H) scratch; dz is only used by backward
-    float[] yRow = dLogits;
+    float[] yRow = dLogits; // (K) scratch; dLogits is only used by backward
     double sum = 0;
+    int cols = d + h;
     for (int s = 0; s < t; s++) {
+      System.arraycopy(win.inputs(), s * d, xhs, s * cols, d);
+      System.arraycopy(hStep, 0, xhs, s * cols + d, h);
       kernel.step(w, win.inputs(), s * d, hStep, cStep, gateRow, yRow, ws);
       System.arraycopy(hStep, 0, hs, (s + 1) * h, h);
       System.arraycopy(cStep, 0, cs, (s + 1) * h, h);
@@ -132,7 +136,6 @@ public final class Bptt {
     int bOff = rows * cols;
     int wyOff = bOff + rows;
     int byOff = wyOff + k * h;
-    float[] inputs = window.inputs();
     float[] targets = window.targets();
     boolean[] labelled = window.labelled();
     Arrays.fill(dhNext, 0f);
@@ -155,32 +158,32 @@ public final class Bptt {
 
       // cell: h = o⊙tanh(c), c = f⊙c_prev + i⊙g; then through the gate nonlinearities
       int g0 = s * 4 * h;
+      float[] dz = dzs; // row s: (4H)
       for (int u = 0; u < h; u++) {
         float ig = gates[g0 + u];
         float fg = gates[g0 + h + u];
         float gg = gates[g0 + 2 * h + u];
         float og = gates[g0 + 3 * h + u];
-        float tc = Activations.tanh(cs[hCur + u]);
+        // tanh(c_t) = h_t / o_t: the forward pass's own value, without another tanh; recomputed only
+        // where o is too small for the quotient to be accurate
+        float tc = og > 1e-3f ? hs[hCur + u] / og : Activations.tanh(cs[hCur + u]);
         float dO = dh[u] * tc;
         float dC = dcNext[u] + dh[u] * og * (1f - tc * tc);
         dcNext[u] = dC * fg; // d/dc_{t-1}
-        dz[u] = dC * gg * ig * (1f - ig);
-        dz[h + u] = dC * cs[hPrev + u] * fg * (1f - fg);
-        dz[2 * h + u] = dC * ig * (1f - gg * gg);
-        dz[3 * h + u] = dO * og * (1f - og);
+        dz[g0 + u] = dC * gg * ig * (1f - ig);
+        dz[g0 + h + u] = dC * cs[hPrev + u] * fg * (1f - fg);
+        dz[g0 + 2 * h + u] = dC * ig * (1f - gg * gg);
+        dz[g0 + 3 * h + u] = dO * og * (1f - og);
       }
-
-      // gate weights: dW (4H, D+H) += dz ⊗ [x_t | h_{t-1}], db += dz
-      System.arraycopy(inputs, s * d, xh, 0, d);
-      System.arraycopy(hs, hPrev, xh, d, h);
-      kernel.addOuter(dz, 0, rows, xh, 0, cols, grads, 0, cols);
       for (int r = 0; r < rows; r++) {
-        grads[bOff + r] += dz[r];
+        grads[bOff + r] += dz[g0 + r]; // db += dz
       }
       // d/dh_{t-1} = W_hᵀ dz, W_h being columns [D, D+H) of W
       Arrays.fill(dhNext, 0f);
-      kernel.addTransposedProduct(p, d, cols, rows, h, dz, 0, dhNext, 0);
+      kernel.addTransposedProduct(p, d, cols, rows, h, dz, g0, dhNext, 0);
     }
+    // gate weights, once for the whole window: dW (4H, D+H) += Σ_t dz_t ⊗ [x_t | h_{t-1}]
+    kernel.addOuterSum(steps, dzs, 0, rows, rows, xhs, 0, cols, cols, grads, 0, cols);
     if (dh0 != null) {
       for (int u = 0; u < h; u++) {
         dh0[u] += dhNext[u];

@@ -24,6 +24,13 @@ public interface LstmKernel {
   /** Scratch memory for single steps of models of this shape (one per thread). */
   StepWorkspace newWorkspace(ModelSpec spec);
 
+  /**
+   * This thread's single-step workspace for models of {@code spec}'s shape: made on first use (and again
+   * when the shape changes), then reused, so that {@link #step(Model, float[], int, float[], float[],
+   * float[], float[])} allocates nothing after warm-up.
+   */
+  StepWorkspace threadWorkspace(ModelSpec spec);
+
   /** Scratch memory for batch steps of models of this shape (one per thread); grows on demand. */
   BatchWorkspace newBatchWorkspace(ModelSpec spec, int initialCapacity);
 
@@ -47,6 +54,11 @@ public interface LstmKernel {
     step(model.weights(), x, xOffset, h, c, gates, y, ws);
   }
 
+  /** {@link #step(Model, float[], int, float[], float[], float[], float[], StepWorkspace)} with this thread's workspace. */
+  default void step(Model model, float[] x, int xOffset, float[] h, float[] c, float[] gates, float[] y) {
+    step(model.weights(), x, xOffset, h, c, gates, y, threadWorkspace(model.spec()));
+  }
+
   /** {@link #stepBatch(PreparedWeights, int, float[], float[], float[], float[], BatchWorkspace)} on a model. */
   default void stepBatch(Model model, int n, float[] x, float[] h, float[] c, float[] y, BatchWorkspace ws) {
     stepBatch(model.weights(), n, x, h, c, y, ws);
@@ -56,6 +68,14 @@ public interface LstmKernel {
 
   /** M[r, 0..cols) += a[r] · b[0..cols) for r in [0, rows): the outer product a ⊗ b added into M. */
   void addOuter(float[] a, int aOff, int rows, float[] b, int bOff, int cols, float[] m, int mOff, int ld);
+
+  /**
+   * M[r, j] += Σ_t A[t, r] · B[t, j] for r in [0, rows), j in [0, cols), t in [0, count): a sum of
+   * {@code count} outer products (Aᵀ B) added into M in one pass, so M is read and written once rather
+   * than once per term. A is (count, rows) with leading dimension lda, B is (count, cols) with ldb.
+   */
+  void addOuterSum(int count, float[] a, int aOff, int lda, int rows, float[] b, int bOff, int ldb, int cols,
+      float[] m, int mOff, int ld);
 
   /** out[0..cols) += Σ_r a[r] · M[r, 0..cols) for r in [0, rows): Mᵀ a added into out. */
   void addTransposedProduct(float[] m, int mOff, int ld, int rows, int cols, float[] a, int aOff,

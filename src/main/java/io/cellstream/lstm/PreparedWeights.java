@@ -106,16 +106,21 @@ public final class PreparedWeights {
       int bOff = spec.gateRows() * cols;
       int wyOff = bOff + spec.gateRows();
       int stride = 4 * width;
+      // written in the packed order (sequential stores), reading W by column
+      int at = 0;
       for (int blk = 0; blk < blocks; blk++) {
+        for (int j = 0; j < cols; j++) {
+          for (int gate = 0; gate < 4; gate++) {
+            for (int u = 0; u < width; u++) {
+              int unit = blk * width + u;
+              gates[at++] = unit < h ? params[(gate * h + unit) * cols + j] : 0f;
+            }
+          }
+        }
         for (int gate = 0; gate < 4; gate++) {
           for (int u = 0; u < width; u++) {
             int unit = blk * width + u;
-            boolean real = unit < h;
-            int row = gate * h + unit;
-            bias[blk * stride + gate * width + u] = real ? params[bOff + row] : 0f;
-            for (int j = 0; j < cols; j++) {
-              gates[(blk * cols + j) * stride + gate * width + u] = real ? params[row * cols + j] : 0f;
-            }
+            bias[blk * stride + gate * width + u] = unit < h ? params[bOff + gate * h + unit] : 0f;
           }
         }
       }

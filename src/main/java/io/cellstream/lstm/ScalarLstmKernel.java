@@ -21,6 +21,18 @@ public final class ScalarLstmKernel implements LstmKernel {
     return new StepWorkspace(spec, 1);
   }
 
+  private final ThreadLocal<StepWorkspace> perThread = new ThreadLocal<>();
+
+  @Override
+  public StepWorkspace threadWorkspace(ModelSpec spec) {
+    StepWorkspace ws = perThread.get();
+    if (ws == null || !ws.fits(spec)) {
+      ws = newWorkspace(spec);
+      perThread.set(ws);
+    }
+    return ws;
+  }
+
   @Override
   public BatchWorkspace newBatchWorkspace(ModelSpec spec, int initialCapacity) {
     return new BatchWorkspace(spec, 1, initialCapacity);
@@ -125,6 +137,14 @@ public final class ScalarLstmKernel implements LstmKernel {
       for (int j = 0; j < cols; j++) {
         m[row + j] += ar * b[bOff + j];
       }
+    }
+  }
+
+  @Override
+  public void addOuterSum(int count, float[] a, int aOff, int lda, int rows, float[] b, int bOff, int ldb, int cols,
+      float[] m, int mOff, int ld) {
+    for (int t = 0; t < count; t++) {
+      addOuter(a, aOff + t * lda, rows, b, bOff + t * ldb, cols, m, mOff, ld);
     }
   }
 

@@ -11,7 +11,7 @@ public final class StepWorkspace {
   final int hiddenSize;
   final int outputSize;
   final int hPad;       // H rounded up to the kernel's lane width
-  final float[] xh;     // (D+H)   [x | h], scalar path
+  final float[] xh;     // (D+H)   [x | h]
   final float[] z;      // (4H)    gate pre-activations, scalar path
   final float[] cPad;   // (hPad)  c, then c'; lanes past H stay 0
   final float[] hNew;   // (hPad)  h' (h is still read while h' is written)

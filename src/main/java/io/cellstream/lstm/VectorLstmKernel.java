@@ -14,22 +14,25 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Single step: two sets of four accumulators (even/odd columns) keep the FMA pipes busy; the step
  * streams the packed weights once (at H ≥ 64 they live in L2, so the step is bound by L2 bandwidth).
  * Batch step: the same blocks, but each block of weights (4·L·(D+H) floats, L1-sized) is used for all
- * entities before the next block, with {@code ENTITIES_PER_PASS} entities' accumulators in flight, so the
+ * entities before the next block, with two entities' accumulators in flight, so the
  * weights come from L1 and every loaded weight vector feeds several FMAs.
  *
  * <p>σ and tanh use a rational approximation of tanh (the [13/6] minimax form used by Eigen for float),
  * clamped to ±7.9053, max abs error about 4e-7 against Math.tanh; σ(z) = ½ + ½·tanh(z/2). It is FMAs and
  * one division, so it vectorises without the math library and allocates nothing.
  *
- * <p>No lambdas and only small static helpers: any vector that escapes a compiled method is boxed (the
- * allocation test holds this to zero bytes per step).
+ * <p>No lambdas, and no vector ever crosses a method call: the step is split into phases that pass
+ * arrays (pre-activations, activations, state), so whatever C2 decides to inline, nothing is boxed (the
+ * allocation test holds a step to zero bytes).
  */
 final class VectorLstmKernel implements LstmKernel {
 
   static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int L = SPECIES.length();
 
-  // tanh(x) ≈ x·P(x²)/Q(x²) on [-CLAMP, CLAMP]; beyond, tanh is ±1 to float precision.
+  // tanh(x) ≈ x·P(x²)/Q(x²) on [-CLAMP, CLAMP]; beyond, tanh is ±1 to float precision. The clamp is a
+  // compare and a blend: Java's max/min (NaN and -0.0 rules) cost about five instructions each on AVX2,
+  // and the inputs here are finite.
   private static final float CLAMP = 7.90531110763549805f;
   private static final float A1 = 4.89352455891786e-03f;
   private static final float A3 = 6.37261928875436e-04f;
@@ -60,12 +63,28 @@ final class VectorLstmKernel implements LstmKernel {
     return new StepWorkspace(spec, L);
   }
 
+  private final ThreadLocal<StepWorkspace> perThread = new ThreadLocal<>();
+
+  @Override
+  public StepWorkspace threadWorkspace(ModelSpec spec) {
+    StepWorkspace ws = perThread.get();
+    if (ws == null || !ws.fits(spec)) {
+      ws = newWorkspace(spec);
+      perThread.set(ws);
+    }
+    return ws;
+  }
+
   @Override
   public BatchWorkspace newBatchWorkspace(ModelSpec spec, int initialCapacity) {
     return new BatchWorkspace(spec, L, initialCapacity);
   }
 
   // ---------------------------------------------------------------- single step
+  //
+  // The step is split into phases that pass only arrays between them: C2 stops inlining once a method's
+  // graph grows past NodeCountInliningCutoff, and a vector that crosses a call that was not inlined is
+  // boxed (allocated) and loses its intrinsics. Each phase is small enough to compile whole.
 
   @Override
   public void step(PreparedWeights w, float[] x, int xOffset, float[] h, float[] c, float[] gates, float[] y,
@@ -85,96 +104,192 @@ final class VectorLstmKernel implements LstmKernel {
     if (ws.hPad != p.hPad) {
       throw new IllegalArgumentException("workspace was not made by the vector kernel");
     }
-    float[] pg = p.gates;    // (blocks, D+H, 4, L)
-    float[] pb = p.bias;     // (blocks, 4, L)
     int hPad = p.hPad;
-    int stride = 4 * L;      // floats per packed column of a block
+    float[] z = ws.gates;    // (4, hPad) pre-activations, then activations
     float[] cPad = ws.cPad;  // (hPad) c in, c' out; padding lanes stay 0
     float[] hNew = ws.hNew;  // (hPad) h'
-    float[] g = ws.gates;    // (4, hPad)
     System.arraycopy(c, 0, cPad, 0, hs);
-
-    int o = 0; // offset into pg: walks the packed weights once, block after block
+    float[] xh = ws.xh;      // (D+H) [x | h]
+    System.arraycopy(x, xOffset, xh, 0, d);
+    System.arraycopy(h, 0, xh, d, hs);
     for (int blk = 0; blk < p.blocks; blk++) {
-      int bb = blk * stride;
-      // z = b + Σ_j W[:, j]·xh[j] for this block's units; z* on even columns, y* on odd ones.
-      FloatVector zi = FloatVector.fromArray(SPECIES, pb, bb);
-      FloatVector zf = FloatVector.fromArray(SPECIES, pb, bb + L);
-      FloatVector zg = FloatVector.fromArray(SPECIES, pb, bb + 2 * L);
-      FloatVector zo = FloatVector.fromArray(SPECIES, pb, bb + 3 * L);
-      FloatVector yi = FloatVector.zero(SPECIES);
-      FloatVector yf = FloatVector.zero(SPECIES);
-      FloatVector yg = FloatVector.zero(SPECIES);
-      FloatVector yo = FloatVector.zero(SPECIES);
-      // columns [0, D): x
-      int j = 0;
-      for (; j + 1 < d; j += 2, o += 2 * stride) {
-        FloatVector v0 = FloatVector.broadcast(SPECIES, x[xOffset + j]);
-        FloatVector v1 = FloatVector.broadcast(SPECIES, x[xOffset + j + 1]);
-        zi = FloatVector.fromArray(SPECIES, pg, o).fma(v0, zi);
-        zf = FloatVector.fromArray(SPECIES, pg, o + L).fma(v0, zf);
-        zg = FloatVector.fromArray(SPECIES, pg, o + 2 * L).fma(v0, zg);
-        zo = FloatVector.fromArray(SPECIES, pg, o + 3 * L).fma(v0, zo);
-        yi = FloatVector.fromArray(SPECIES, pg, o + stride).fma(v1, yi);
-        yf = FloatVector.fromArray(SPECIES, pg, o + stride + L).fma(v1, yf);
-        yg = FloatVector.fromArray(SPECIES, pg, o + stride + 2 * L).fma(v1, yg);
-        yo = FloatVector.fromArray(SPECIES, pg, o + stride + 3 * L).fma(v1, yo);
-      }
-      if (j < d) {
-        FloatVector v0 = FloatVector.broadcast(SPECIES, x[xOffset + j]);
-        zi = FloatVector.fromArray(SPECIES, pg, o).fma(v0, zi);
-        zf = FloatVector.fromArray(SPECIES, pg, o + L).fma(v0, zf);
-        zg = FloatVector.fromArray(SPECIES, pg, o + 2 * L).fma(v0, zg);
-        zo = FloatVector.fromArray(SPECIES, pg, o + 3 * L).fma(v0, zo);
-        o += stride;
-      }
-      // columns [D, D+H): h
-      int u = 0;
-      for (; u + 1 < hs; u += 2, o += 2 * stride) {
-        FloatVector v0 = FloatVector.broadcast(SPECIES, h[u]);
-        FloatVector v1 = FloatVector.broadcast(SPECIES, h[u + 1]);
-        zi = FloatVector.fromArray(SPECIES, pg, o).fma(v0, zi);
-        zf = FloatVector.fromArray(SPECIES, pg, o + L).fma(v0, zf);
-        zg = FloatVector.fromArray(SPECIES, pg, o + 2 * L).fma(v0, zg);
-        zo = FloatVector.fromArray(SPECIES, pg, o + 3 * L).fma(v0, zo);
-        yi = FloatVector.fromArray(SPECIES, pg, o + stride).fma(v1, yi);
-        yf = FloatVector.fromArray(SPECIES, pg, o + stride + L).fma(v1, yf);
-        yg = FloatVector.fromArray(SPECIES, pg, o + stride + 2 * L).fma(v1, yg);
-        yo = FloatVector.fromArray(SPECIES, pg, o + stride + 3 * L).fma(v1, yo);
-      }
-      if (u < hs) {
-        FloatVector v0 = FloatVector.broadcast(SPECIES, h[u]);
-        zi = FloatVector.fromArray(SPECIES, pg, o).fma(v0, zi);
-        zf = FloatVector.fromArray(SPECIES, pg, o + L).fma(v0, zf);
-        zg = FloatVector.fromArray(SPECIES, pg, o + 2 * L).fma(v0, zg);
-        zo = FloatVector.fromArray(SPECIES, pg, o + 3 * L).fma(v0, zo);
-        o += stride;
-      }
-      // nonlinearities and the cell update for units [blk·L, blk·L + L)
-      int off = blk * L;
-      FloatVector ig = sigmoid(zi.add(yi));
-      FloatVector fg = sigmoid(zf.add(yf));
-      FloatVector gg = tanh(zg.add(yg));
-      FloatVector og = sigmoid(zo.add(yo));
-      FloatVector cNew = fg.mul(FloatVector.fromArray(SPECIES, cPad, off)).add(ig.mul(gg));
-      cNew.intoArray(cPad, off);
-      og.mul(tanh(cNew)).intoArray(hNew, off);
-      ig.intoArray(g, off);
-      fg.intoArray(g, hPad + off);
-      gg.intoArray(g, 2 * hPad + off);
-      og.intoArray(g, 3 * hPad + off);
+      blockPreactivations(p.gates, p.bias, blk, d + hs, xh, 0, z, blk * L, hPad);
     }
+    activateGates(z, 0, p.blocks);
+    cellUpdate(z, 0, hPad, cPad, 0, hNew, 0, p.blocks);
     System.arraycopy(hNew, 0, h, 0, hs);
     System.arraycopy(cPad, 0, c, 0, hs);
     if (gates != null) {
-      System.arraycopy(g, 0, gates, 0, hs);
-      System.arraycopy(g, hPad, gates, hs, hs);
-      System.arraycopy(g, 2 * hPad, gates, 2 * hs, hs);
-      System.arraycopy(g, 3 * hPad, gates, 3 * hs, hs);
+      System.arraycopy(z, 0, gates, 0, hs);
+      System.arraycopy(z, hPad, gates, hs, hs);
+      System.arraycopy(z, 2 * hPad, gates, 2 * hs, hs);
+      System.arraycopy(z, 3 * hPad, gates, 3 * hs, hs);
     }
     head(p, w.params, s, hNew, 0, ws.logits);
     if (y != null) {
       Head.activate(s.task(), ws.logits, 0, y, 0, k);
+    }
+  }
+
+  /**
+   * z_gate[units of block blk] = b + Σ_j W_gate[units, j]·xh[j] for one entity, xh = [x | h] at
+   * {@code xh[xhOff, xhOff + D+H)}; stores the four gate vectors at {@code z[zOff + gate·zGateStride]}.
+   * Two sets of four accumulators (even and odd columns) hide the FMA latency; the block's packed
+   * weights are read once, sequentially.
+   */
+  private static void blockPreactivations(float[] pg, float[] pb, int blk, int cols, float[] xh, int xhOff,
+      float[] z, int zOff, int zGateStride) {
+    int stride = 4 * L;
+    int bb = blk * stride;
+    int o = blk * cols * stride;
+    FloatVector zi = FloatVector.fromArray(SPECIES, pb, bb);
+    FloatVector zf = FloatVector.fromArray(SPECIES, pb, bb + L);
+    FloatVector zg = FloatVector.fromArray(SPECIES, pb, bb + 2 * L);
+    FloatVector zo = FloatVector.fromArray(SPECIES, pb, bb + 3 * L);
+    FloatVector yi = FloatVector.zero(SPECIES);
+    FloatVector yf = FloatVector.zero(SPECIES);
+    FloatVector yg = FloatVector.zero(SPECIES);
+    FloatVector yo = FloatVector.zero(SPECIES);
+    int j = 0;
+    for (; j + 1 < cols; j += 2, o += 2 * stride) {
+      FloatVector v0 = FloatVector.broadcast(SPECIES, xh[xhOff + j]);
+      FloatVector v1 = FloatVector.broadcast(SPECIES, xh[xhOff + j + 1]);
+      zi = FloatVector.fromArray(SPECIES, pg, o).fma(v0, zi);
+      zf = FloatVector.fromArray(SPECIES, pg, o + L).fma(v0, zf);
+      zg = FloatVector.fromArray(SPECIES, pg, o + 2 * L).fma(v0, zg);
+      zo = FloatVector.fromArray(SPECIES, pg, o + 3 * L).fma(v0, zo);
+      yi = FloatVector.fromArray(SPECIES, pg, o + stride).fma(v1, yi);
+      yf = FloatVector.fromArray(SPECIES, pg, o + stride + L).fma(v1, yf);
+      yg = FloatVector.fromArray(SPECIES, pg, o + stride + 2 * L).fma(v1, yg);
+      yo = FloatVector.fromArray(SPECIES, pg, o + stride + 3 * L).fma(v1, yo);
+    }
+    if (j < cols) {
+      FloatVector v0 = FloatVector.broadcast(SPECIES, xh[xhOff + j]);
+      zi = FloatVector.fromArray(SPECIES, pg, o).fma(v0, zi);
+      zf = FloatVector.fromArray(SPECIES, pg, o + L).fma(v0, zf);
+      zg = FloatVector.fromArray(SPECIES, pg, o + 2 * L).fma(v0, zg);
+      zo = FloatVector.fromArray(SPECIES, pg, o + 3 * L).fma(v0, zo);
+    }
+    zi.add(yi).intoArray(z, zOff);
+    zf.add(yf).intoArray(z, zOff + zGateStride);
+    zg.add(yg).intoArray(z, zOff + 2 * zGateStride);
+    zo.add(yo).intoArray(z, zOff + 3 * zGateStride);
+  }
+
+  /**
+   * The same for entities [0, n) (n even), two at a time: every loaded weight vector feeds two FMAs.
+   * Entity e's four gate vectors go to {@code z[e·L + gate·zGateStride]}. One call per block, so the call
+   * costs nothing per entity.
+   */
+  private static void blockPreactivationsPairs(float[] pg, float[] pb, int blk, int cols, float[] xh, int n,
+      float[] z, int zGateStride) {
+    int stride = 4 * L;
+    int bb = blk * stride;
+    int wBase = blk * cols * stride;
+    for (int e = 0; e < n; e += 2) {
+      FloatVector ai = FloatVector.fromArray(SPECIES, pb, bb);
+      FloatVector af = FloatVector.fromArray(SPECIES, pb, bb + L);
+      FloatVector ag = FloatVector.fromArray(SPECIES, pb, bb + 2 * L);
+      FloatVector ao = FloatVector.fromArray(SPECIES, pb, bb + 3 * L);
+      FloatVector bi = ai;
+      FloatVector bf = af;
+      FloatVector bg = ag;
+      FloatVector bo = ao;
+      int xa = e * cols;
+      int xb = xa + cols;
+      int o = wBase;
+      for (int j = 0; j < cols; j++, o += stride) {
+        FloatVector va = FloatVector.broadcast(SPECIES, xh[xa + j]);
+        FloatVector vb = FloatVector.broadcast(SPECIES, xh[xb + j]);
+        FloatVector wv = FloatVector.fromArray(SPECIES, pg, o);
+        ai = wv.fma(va, ai);
+        bi = wv.fma(vb, bi);
+        wv = FloatVector.fromArray(SPECIES, pg, o + L);
+        af = wv.fma(va, af);
+        bf = wv.fma(vb, bf);
+        wv = FloatVector.fromArray(SPECIES, pg, o + 2 * L);
+        ag = wv.fma(va, ag);
+        bg = wv.fma(vb, bg);
+        wv = FloatVector.fromArray(SPECIES, pg, o + 3 * L);
+        ao = wv.fma(va, ao);
+        bo = wv.fma(vb, bo);
+      }
+      int zOff = e * L;
+      ai.intoArray(z, zOff);
+      af.intoArray(z, zOff + zGateStride);
+      ag.intoArray(z, zOff + 2 * zGateStride);
+      ao.intoArray(z, zOff + 3 * zGateStride);
+      bi.intoArray(z, zOff + L);
+      bf.intoArray(z, zOff + L + zGateStride);
+      bg.intoArray(z, zOff + L + 2 * zGateStride);
+      bo.intoArray(z, zOff + L + 3 * zGateStride);
+    }
+  }
+
+  /** Scale, then offset, that turn tanh into each gate's nonlinearity: σ(z) = ½ + ½·tanh(z/2). */
+  private static final float[] GATE_SCALE = {0.5f, 0.5f, 1f, 0.5f};   // i, f, g, o
+  private static final float[] GATE_OFFSET = {0.5f, 0.5f, 0f, 0.5f};
+
+  /**
+   * In place over a gate-major block {@code z[off, off + 4·vectorsPerGate·L)} = (4 gates, vectorsPerGate, L):
+   * i, f, o → σ, g → tanh. tanh is written out here (and in {@link #cellUpdate}) rather than called: C2
+   * may decline to inline a 150-byte helper at a call site it deems cold, and the vectors passed to it
+   * would then be boxed.
+   */
+  private static void activateGates(float[] z, int off, int vectorsPerGate) {
+    FloatVector hi = FloatVector.broadcast(SPECIES, CLAMP);
+    FloatVector lo = FloatVector.broadcast(SPECIES, -CLAMP);
+    for (int gate = 0; gate < 4; gate++) {
+      float scale = GATE_SCALE[gate];
+      float shift = GATE_OFFSET[gate];
+      int end = off + (gate + 1) * vectorsPerGate * L;
+      for (int at = off + gate * vectorsPerGate * L; at < end; at += L) {
+        FloatVector t = FloatVector.fromArray(SPECIES, z, at).mul(scale);
+        t = t.blend(hi, t.compare(VectorOperators.GT, hi)).blend(lo, t.compare(VectorOperators.LT, lo));
+        FloatVector t2 = t.mul(t);
+        FloatVector num = t2.fma(A13, A11);
+        num = num.fma(t2, FloatVector.broadcast(SPECIES, A9));
+        num = num.fma(t2, FloatVector.broadcast(SPECIES, A7));
+        num = num.fma(t2, FloatVector.broadcast(SPECIES, A5));
+        num = num.fma(t2, FloatVector.broadcast(SPECIES, A3));
+        num = num.fma(t2, FloatVector.broadcast(SPECIES, A1));
+        FloatVector den = t2.fma(B6, B4);
+        den = den.fma(t2, FloatVector.broadcast(SPECIES, B2));
+        den = den.fma(t2, FloatVector.broadcast(SPECIES, B0));
+        num.mul(t).div(den).fma(scale, shift).intoArray(z, at);
+      }
+    }
+  }
+
+  /**
+   * For {@code vectors} vectors of units, with the activated gates at {@code z[zOff + gate·zGateStride]}:
+   * c' = f⊙c + i⊙g in place at {@code c[cOff]}, h' = o⊙tanh(c') at {@code hOut[hOff]}.
+   */
+  private static void cellUpdate(float[] z, int zOff, int zGateStride, float[] c, int cOff, float[] hOut,
+      int hOff, int vectors) {
+    FloatVector hi = FloatVector.broadcast(SPECIES, CLAMP);
+    FloatVector lo = FloatVector.broadcast(SPECIES, -CLAMP);
+    for (int v = 0; v < vectors; v++) {
+      int zv = zOff + v * L;
+      FloatVector ig = FloatVector.fromArray(SPECIES, z, zv);
+      FloatVector fg = FloatVector.fromArray(SPECIES, z, zv + zGateStride);
+      FloatVector gg = FloatVector.fromArray(SPECIES, z, zv + 2 * zGateStride);
+      FloatVector og = FloatVector.fromArray(SPECIES, z, zv + 3 * zGateStride);
+      FloatVector cNew = fg.mul(FloatVector.fromArray(SPECIES, c, cOff + v * L)).add(ig.mul(gg));
+      cNew.intoArray(c, cOff + v * L);
+      // tanh(c'), written out (see activateGates)
+      FloatVector t = cNew.blend(hi, cNew.compare(VectorOperators.GT, hi)).blend(lo, cNew.compare(VectorOperators.LT, lo));
+      FloatVector t2 = t.mul(t);
+      FloatVector num = t2.fma(A13, A11);
+      num = num.fma(t2, FloatVector.broadcast(SPECIES, A9));
+      num = num.fma(t2, FloatVector.broadcast(SPECIES, A7));
+      num = num.fma(t2, FloatVector.broadcast(SPECIES, A5));
+      num = num.fma(t2, FloatVector.broadcast(SPECIES, A3));
+      num = num.fma(t2, FloatVector.broadcast(SPECIES, A1));
+      FloatVector den = t2.fma(B6, B4);
+      den = den.fma(t2, FloatVector.broadcast(SPECIES, B2));
+      den = den.fma(t2, FloatVector.broadcast(SPECIES, B0));
+      og.mul(num.mul(t).div(den)).intoArray(hOut, hOff + v * L);
     }
   }
 
@@ -210,94 +325,47 @@ final class VectorLstmKernel implements LstmKernel {
     int hs = s.hiddenSize();
     int k = s.outputSize();
     int hPad = p.hPad;
-    int cols = d + hs;
-    int stride = 4 * L;
-    float[] pg = p.gates;
-    float[] pb = p.bias;
     float[] hNew = ws.hNew; // (n, hPad)
+    float[] z = ws.z;       // (4, n, L) one block's gate pre-activations for every entity, gate-major
+    float[] tail = ws.cTail;
+    int gateStride = n * L;
+    int cols = d + hs;
+    float[] xh = ws.xh;     // (n, D+H) [x | h] per entity, so that the column loop reads one array
+    for (int e = 0; e < n; e++) {
+      System.arraycopy(x, e * d, xh, e * cols, d);
+      System.arraycopy(h, e * hs, xh, e * cols + d, hs);
+    }
 
     // Block of units outer, entities inner: one block's weights (4·L·(D+H) floats) stay in L1 while
-    // every entity uses them; two entities per pass share each loaded weight vector.
+    // every entity uses them, two entities per pass sharing each loaded weight vector. Then the block's
+    // nonlinearities for all entities in one loop per gate, then the cell updates. h' goes to hNew
+    // (h could be overwritten now, as xh holds a copy, but hNew keeps the head's rows padded).
     for (int blk = 0; blk < p.blocks; blk++) {
-      int wBase = blk * cols * stride;
-      int bb = blk * stride;
       int unit0 = blk * L;
-      int e = 0;
-      for (; e + 1 < n; e += 2) {
-        FloatVector ai = FloatVector.fromArray(SPECIES, pb, bb);
-        FloatVector af = FloatVector.fromArray(SPECIES, pb, bb + L);
-        FloatVector ag = FloatVector.fromArray(SPECIES, pb, bb + 2 * L);
-        FloatVector ao = FloatVector.fromArray(SPECIES, pb, bb + 3 * L);
-        FloatVector bi = ai;
-        FloatVector bf = af;
-        FloatVector bg = ag;
-        FloatVector bo = ao;
-        int xa = e * d;
-        int xb = xa + d;
-        int o = wBase;
-        for (int j = 0; j < d; j++, o += stride) {
-          FloatVector va = FloatVector.broadcast(SPECIES, x[xa + j]);
-          FloatVector vb = FloatVector.broadcast(SPECIES, x[xb + j]);
-          FloatVector wv = FloatVector.fromArray(SPECIES, pg, o);
-          ai = wv.fma(va, ai);
-          bi = wv.fma(vb, bi);
-          wv = FloatVector.fromArray(SPECIES, pg, o + L);
-          af = wv.fma(va, af);
-          bf = wv.fma(vb, bf);
-          wv = FloatVector.fromArray(SPECIES, pg, o + 2 * L);
-          ag = wv.fma(va, ag);
-          bg = wv.fma(vb, bg);
-          wv = FloatVector.fromArray(SPECIES, pg, o + 3 * L);
-          ao = wv.fma(va, ao);
-          bo = wv.fma(vb, bo);
-        }
-        int ha = e * hs;
-        int hb = ha + hs;
-        for (int u = 0; u < hs; u++, o += stride) {
-          FloatVector va = FloatVector.broadcast(SPECIES, h[ha + u]);
-          FloatVector vb = FloatVector.broadcast(SPECIES, h[hb + u]);
-          FloatVector wv = FloatVector.fromArray(SPECIES, pg, o);
-          ai = wv.fma(va, ai);
-          bi = wv.fma(vb, bi);
-          wv = FloatVector.fromArray(SPECIES, pg, o + L);
-          af = wv.fma(va, af);
-          bf = wv.fma(vb, bf);
-          wv = FloatVector.fromArray(SPECIES, pg, o + 2 * L);
-          ag = wv.fma(va, ag);
-          bg = wv.fma(vb, bg);
-          wv = FloatVector.fromArray(SPECIES, pg, o + 3 * L);
-          ao = wv.fma(va, ao);
-          bo = wv.fma(vb, bo);
-        }
-        cellOfBatch(ai, af, ag, ao, c, ha, unit0, hs, hNew, e * hPad + unit0, ws.cTail);
-        cellOfBatch(bi, bf, bg, bo, c, hb, unit0, hs, hNew, (e + 1) * hPad + unit0, ws.cTail);
-      }
+      blockPreactivationsPairs(p.gates, p.bias, blk, cols, xh, n & ~1, z, gateStride);
+      int e = n & ~1;
       if (e < n) {
-        FloatVector ai = FloatVector.fromArray(SPECIES, pb, bb);
-        FloatVector af = FloatVector.fromArray(SPECIES, pb, bb + L);
-        FloatVector ag = FloatVector.fromArray(SPECIES, pb, bb + 2 * L);
-        FloatVector ao = FloatVector.fromArray(SPECIES, pb, bb + 3 * L);
-        int xa = e * d;
-        int o = wBase;
-        for (int j = 0; j < d; j++, o += stride) {
-          FloatVector va = FloatVector.broadcast(SPECIES, x[xa + j]);
-          ai = FloatVector.fromArray(SPECIES, pg, o).fma(va, ai);
-          af = FloatVector.fromArray(SPECIES, pg, o + L).fma(va, af);
-          ag = FloatVector.fromArray(SPECIES, pg, o + 2 * L).fma(va, ag);
-          ao = FloatVector.fromArray(SPECIES, pg, o + 3 * L).fma(va, ao);
+        blockPreactivations(p.gates, p.bias, blk, cols, xh, e * cols, z, e * L, gateStride);
+      }
+      activateGates(z, 0, n);
+      if (unit0 + L <= hs) {
+        for (e = 0; e < n; e++) {
+          cellUpdate(z, e * L, gateStride, c, e * hs + unit0, hNew, e * hPad + unit0, 1);
         }
-        int ha = e * hs;
-        for (int u = 0; u < hs; u++, o += stride) {
-          FloatVector va = FloatVector.broadcast(SPECIES, h[ha + u]);
-          ai = FloatVector.fromArray(SPECIES, pg, o).fma(va, ai);
-          af = FloatVector.fromArray(SPECIES, pg, o + L).fma(va, af);
-          ag = FloatVector.fromArray(SPECIES, pg, o + 2 * L).fma(va, ag);
-          ao = FloatVector.fromArray(SPECIES, pg, o + 3 * L).fma(va, ao);
+      } else {
+        // the last block is partial (H not a multiple of L): c goes through a zero-padded scratch so that
+        // no lane reads or writes past the entity's row
+        int valid = hs - unit0;
+        for (e = 0; e < n; e++) {
+          int cOff = e * hs + unit0;
+          for (int u = 0; u < L; u++) {
+            tail[u] = u < valid ? c[cOff + u] : 0f;
+          }
+          cellUpdate(z, e * L, gateStride, tail, 0, hNew, e * hPad + unit0, 1);
+          System.arraycopy(tail, 0, c, cOff, valid);
         }
-        cellOfBatch(ai, af, ag, ao, c, ha, unit0, hs, hNew, e * hPad + unit0, ws.cTail);
       }
     }
-    // h' back into h (it could not be written earlier: later blocks still read h), then the head.
     float[] logits = ws.logits;
     for (int e = 0; e < n; e++) {
       System.arraycopy(hNew, e * hPad, h, e * hs, hs);
@@ -306,57 +374,6 @@ final class VectorLstmKernel implements LstmKernel {
         Head.activate(s.task(), logits, 0, y, e * k, k);
       }
     }
-  }
-
-  /**
-   * Nonlinearities and cell update for units [unit0, unit0+L) of one entity: c updated in place at
-   * {@code c[cRow + unit0 ..]}, h' stored at {@code hNew[hOff ..]}. The last block may be partial (H not
-   * a multiple of L): its c goes through {@code tail}, zero-padded, so no lane reads past the row.
-   */
-  private static void cellOfBatch(FloatVector zi, FloatVector zf, FloatVector zg, FloatVector zo, float[] c,
-      int cRow, int unit0, int hs, float[] hNew, int hOff, float[] tail) {
-    FloatVector ig = sigmoid(zi);
-    FloatVector fg = sigmoid(zf);
-    FloatVector gg = tanh(zg);
-    FloatVector og = sigmoid(zo);
-    int valid = hs - unit0;
-    if (valid >= L) {
-      FloatVector cNew = fg.mul(FloatVector.fromArray(SPECIES, c, cRow + unit0)).add(ig.mul(gg));
-      cNew.intoArray(c, cRow + unit0);
-      og.mul(tanh(cNew)).intoArray(hNew, hOff);
-    } else {
-      for (int u = 0; u < L; u++) {
-        tail[u] = u < valid ? c[cRow + unit0 + u] : 0f;
-      }
-      FloatVector cNew = fg.mul(FloatVector.fromArray(SPECIES, tail, 0)).add(ig.mul(gg));
-      cNew.intoArray(tail, 0);
-      og.mul(tanh(cNew)).intoArray(hNew, hOff);
-      System.arraycopy(tail, 0, c, cRow + unit0, valid);
-    }
-  }
-
-  // ---------------------------------------------------------------- nonlinearities
-
-  /** tanh by the clamped [13/6] rational approximation (see the class comment). */
-  static FloatVector tanh(FloatVector x) {
-    FloatVector v = x.max(-CLAMP).min(CLAMP);
-    FloatVector v2 = v.mul(v);
-    FloatVector num = v2.fma(A13, A11);
-    num = num.fma(v2, FloatVector.broadcast(SPECIES, A9));
-    num = num.fma(v2, FloatVector.broadcast(SPECIES, A7));
-    num = num.fma(v2, FloatVector.broadcast(SPECIES, A5));
-    num = num.fma(v2, FloatVector.broadcast(SPECIES, A3));
-    num = num.fma(v2, FloatVector.broadcast(SPECIES, A1));
-    num = num.mul(v);
-    FloatVector den = v2.fma(B6, B4);
-    den = den.fma(v2, FloatVector.broadcast(SPECIES, B2));
-    den = den.fma(v2, FloatVector.broadcast(SPECIES, B0));
-    return num.div(den);
-  }
-
-  /** σ(z) = ½ + ½·tanh(z/2). */
-  static FloatVector sigmoid(FloatVector z) {
-    return tanh(z.mul(0.5f)).fma(0.5f, 0.5f);
   }
 
   // ---------------------------------------------------------------- backward primitives
@@ -382,25 +399,121 @@ final class VectorLstmKernel implements LstmKernel {
     }
   }
 
+  /**
+   * Register-blocked: for each row of M, eight vectors of columns stay in registers while all
+   * {@code count} terms are added, so M is loaded and stored once.
+   */
+  @Override
+  public void addOuterSum(int count, float[] a, int aOff, int lda, int rows, float[] b, int bOff, int ldb, int cols,
+      float[] m, int mOff, int ld) {
+    int wide = cols - cols % (8 * L);
+    int bound = SPECIES.loopBound(cols);
+    for (int r = 0; r < rows; r++) {
+      int row = mOff + r * ld;
+      int j = 0;
+      for (; j < wide; j += 8 * L) {
+        FloatVector m0 = FloatVector.fromArray(SPECIES, m, row + j);
+        FloatVector m1 = FloatVector.fromArray(SPECIES, m, row + j + L);
+        FloatVector m2 = FloatVector.fromArray(SPECIES, m, row + j + 2 * L);
+        FloatVector m3 = FloatVector.fromArray(SPECIES, m, row + j + 3 * L);
+        FloatVector m4 = FloatVector.fromArray(SPECIES, m, row + j + 4 * L);
+        FloatVector m5 = FloatVector.fromArray(SPECIES, m, row + j + 5 * L);
+        FloatVector m6 = FloatVector.fromArray(SPECIES, m, row + j + 6 * L);
+        FloatVector m7 = FloatVector.fromArray(SPECIES, m, row + j + 7 * L);
+        for (int t = 0; t < count; t++) {
+          FloatVector av = FloatVector.broadcast(SPECIES, a[aOff + t * lda + r]);
+          int bt = bOff + t * ldb + j;
+          m0 = FloatVector.fromArray(SPECIES, b, bt).fma(av, m0);
+          m1 = FloatVector.fromArray(SPECIES, b, bt + L).fma(av, m1);
+          m2 = FloatVector.fromArray(SPECIES, b, bt + 2 * L).fma(av, m2);
+          m3 = FloatVector.fromArray(SPECIES, b, bt + 3 * L).fma(av, m3);
+          m4 = FloatVector.fromArray(SPECIES, b, bt + 4 * L).fma(av, m4);
+          m5 = FloatVector.fromArray(SPECIES, b, bt + 5 * L).fma(av, m5);
+          m6 = FloatVector.fromArray(SPECIES, b, bt + 6 * L).fma(av, m6);
+          m7 = FloatVector.fromArray(SPECIES, b, bt + 7 * L).fma(av, m7);
+        }
+        m0.intoArray(m, row + j);
+        m1.intoArray(m, row + j + L);
+        m2.intoArray(m, row + j + 2 * L);
+        m3.intoArray(m, row + j + 3 * L);
+        m4.intoArray(m, row + j + 4 * L);
+        m5.intoArray(m, row + j + 5 * L);
+        m6.intoArray(m, row + j + 6 * L);
+        m7.intoArray(m, row + j + 7 * L);
+      }
+      for (; j < bound; j += L) {
+        FloatVector acc = FloatVector.fromArray(SPECIES, m, row + j);
+        for (int t = 0; t < count; t++) {
+          acc = FloatVector.fromArray(SPECIES, b, bOff + t * ldb + j)
+              .fma(FloatVector.broadcast(SPECIES, a[aOff + t * lda + r]), acc);
+        }
+        acc.intoArray(m, row + j);
+      }
+      for (; j < cols; j++) {
+        float acc = m[row + j];
+        for (int t = 0; t < count; t++) {
+          acc += a[aOff + t * lda + r] * b[bOff + t * ldb + j];
+        }
+        m[row + j] = acc;
+      }
+    }
+  }
+
+  /**
+   * Register-blocked like {@link #addOuterSum}: eight vectors of {@code out} stay in registers while all
+   * rows are added, instead of being loaded and stored once per row.
+   */
   @Override
   public void addTransposedProduct(float[] m, int mOff, int ld, int rows, int cols, float[] a, int aOff,
       float[] out, int outOff) {
+    int wide = cols - cols % (8 * L);
     int bound = SPECIES.loopBound(cols);
-    for (int r = 0; r < rows; r++) {
-      float ar = a[aOff + r];
-      if (ar == 0f) {
-        continue;
+    int j = 0;
+    for (; j < wide; j += 8 * L) {
+      int o = outOff + j;
+      FloatVector s0 = FloatVector.fromArray(SPECIES, out, o);
+      FloatVector s1 = FloatVector.fromArray(SPECIES, out, o + L);
+      FloatVector s2 = FloatVector.fromArray(SPECIES, out, o + 2 * L);
+      FloatVector s3 = FloatVector.fromArray(SPECIES, out, o + 3 * L);
+      FloatVector s4 = FloatVector.fromArray(SPECIES, out, o + 4 * L);
+      FloatVector s5 = FloatVector.fromArray(SPECIES, out, o + 5 * L);
+      FloatVector s6 = FloatVector.fromArray(SPECIES, out, o + 6 * L);
+      FloatVector s7 = FloatVector.fromArray(SPECIES, out, o + 7 * L);
+      for (int r = 0; r < rows; r++) {
+        FloatVector av = FloatVector.broadcast(SPECIES, a[aOff + r]);
+        int row = mOff + r * ld + j;
+        s0 = FloatVector.fromArray(SPECIES, m, row).fma(av, s0);
+        s1 = FloatVector.fromArray(SPECIES, m, row + L).fma(av, s1);
+        s2 = FloatVector.fromArray(SPECIES, m, row + 2 * L).fma(av, s2);
+        s3 = FloatVector.fromArray(SPECIES, m, row + 3 * L).fma(av, s3);
+        s4 = FloatVector.fromArray(SPECIES, m, row + 4 * L).fma(av, s4);
+        s5 = FloatVector.fromArray(SPECIES, m, row + 5 * L).fma(av, s5);
+        s6 = FloatVector.fromArray(SPECIES, m, row + 6 * L).fma(av, s6);
+        s7 = FloatVector.fromArray(SPECIES, m, row + 7 * L).fma(av, s7);
       }
-      FloatVector av = FloatVector.broadcast(SPECIES, ar);
-      int row = mOff + r * ld;
-      int j = 0;
-      for (; j < bound; j += L) {
-        FloatVector.fromArray(SPECIES, m, row + j).fma(av, FloatVector.fromArray(SPECIES, out, outOff + j))
-            .intoArray(out, outOff + j);
+      s0.intoArray(out, o);
+      s1.intoArray(out, o + L);
+      s2.intoArray(out, o + 2 * L);
+      s3.intoArray(out, o + 3 * L);
+      s4.intoArray(out, o + 4 * L);
+      s5.intoArray(out, o + 5 * L);
+      s6.intoArray(out, o + 6 * L);
+      s7.intoArray(out, o + 7 * L);
+    }
+    for (; j < bound; j += L) {
+      FloatVector acc = FloatVector.fromArray(SPECIES, out, outOff + j);
+      for (int r = 0; r < rows; r++) {
+        acc = FloatVector.fromArray(SPECIES, m, mOff + r * ld + j)
+            .fma(FloatVector.broadcast(SPECIES, a[aOff + r]), acc);
       }
-      for (; j < cols; j++) {
-        out[outOff + j] += ar * m[row + j];
+      acc.intoArray(out, outOff + j);
+    }
+    for (; j < cols; j++) {
+      float acc = out[outOff + j];
+      for (int r = 0; r < rows; r++) {
+        acc += a[aOff + r] * m[mOff + r * ld + j];
       }
+      out[outOff + j] = acc;
     }
   }
 }
