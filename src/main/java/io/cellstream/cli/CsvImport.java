@@ -58,7 +58,8 @@ final class CsvImport {
       List<String> names = header.fields().stream().map(String::trim).toList();
       int entityCol = column(names, spec.entity(), "--entity");
       int timeCol = column(names, spec.time(), "--time");
-      List<String> featureNames = resolveFeatures(names, spec.features());
+      Set<String> roles = new java.util.HashSet<>(java.util.Arrays.asList(spec.entity(), spec.time(), spec.target(), spec.eventId()));
+      List<String> featureNames = resolveFeatures(names, spec.features(), roles);
       int[] featureCols = featureNames.stream().mapToInt(names::indexOf).toArray();
       int targetCol = spec.target() == null ? -1 : column(names, spec.target(), "--target");
       int idCol = spec.eventId() == null ? -1 : column(names, spec.eventId(), "--event-id");
@@ -135,15 +136,18 @@ final class CsvImport {
     return i;
   }
 
-  /** Feature columns by name; an entry ending in '*' takes every column with that prefix, in header order. */
-  static List<String> resolveFeatures(List<String> names, List<String> wanted) throws IOException {
+  /**
+   * Feature columns by name; an entry ending in '*' takes every column with that prefix, in header order, except
+   * the entity, time, target and event-id columns.
+   */
+  static List<String> resolveFeatures(List<String> names, List<String> wanted, Set<String> roles) throws IOException {
     Set<String> out = new LinkedHashSet<>();
     for (String w : wanted) {
       String p = w.trim();
       if (p.endsWith("*")) {
         String prefix = p.substring(0, p.length() - 1);
         int before = out.size();
-        names.stream().filter(n -> n.startsWith(prefix)).forEach(out::add);
+        names.stream().filter(n -> n.startsWith(prefix) && !roles.contains(n)).forEach(out::add);
         if (out.size() == before) {
           throw new IOException("--features " + p + ": no column starts with '" + prefix + "'; the header has " + names);
         }

@@ -159,8 +159,8 @@ public final class ReplayCommand implements Callable<Integer> {
       // 1. Copy the range, naming events without an id by their source position so labels still find them.
       List<StreamRecord> records = new ArrayList<>();
       Map<String, Integer> indexOfEvent = new HashMap<>();
-      long copied = copy(client, source.events(), topics.events(), partitions, from, to, serdes, records, indexOfEvent, true);
-      long labelsCopied = copy(client, source.labels(), topics.labels(), partitions, from, "latest", serdes, records, indexOfEvent, false);
+      long copied = copy(client, source.events(), topics.events(), partitions, from, to, serdes, records, modelSpec, true);
+      long labelsCopied = copy(client, source.labels(), topics.labels(), partitions, from, "latest", serdes, records, modelSpec, false);
       records.sort(java.util.Comparator.comparingLong(ReplayCommand::timeOf));
       indexOfEvent.clear();
       for (int i = 0; i < records.size(); i++) {
@@ -228,7 +228,7 @@ public final class ReplayCommand implements Callable<Integer> {
       long predicted = 0;
       long deadLetters = 0;
       int accepted = 0;
-      try (KafkaConsumer<byte[], byte[]> consumer = consumer(client, id + "-reader")) {
+      try (KafkaConsumer<byte[], byte[]> consumer = consumer(client, null)) {
         List<TopicPartition> tps = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
           tps.add(new TopicPartition(topics.predictions(), p));
@@ -304,18 +304,26 @@ public final class ReplayCommand implements Callable<Integer> {
       }
       out.flush();
       if (!keepTopics) {
-        List<String> all = new ArrayList<>(List.of(topics.events(), topics.labels(), topics.predictions(),
-            topics.deadLetters(), topics.models(), topics.trainingExamples()));
-        all.removeIf(t -> {
-          try {
-            return !admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(t);
-          } catch (Exception e) {
-            return true;
-          }
-        });
-        admin.deleteTopics(all).all().get(30, TimeUnit.SECONDS);
+        // Everything the replay made carries its id: its copies, its outputs and Kafka Streams' changelogs.
+        List<String> mine = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+            .filter(t -> t.startsWith(id + "-")).toList();
+        admin.deleteTopics(mine).all().get(30, TimeUnit.SECONDS);
+        try {
+          admin.deleteConsumerGroups(List.of(id)).all().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+          err.println("note: the replay's consumer group " + id + " was not deleted (" + e.getCause().getMessage() + ")");
+        }
       }
+      deleteRecursively(stateDir);
       return 0;
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws java.io.IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 
@@ -331,7 +339,7 @@ public final class ReplayCommand implements Callable<Integer> {
    * order; collects the records for the evaluation. Events without an id get their source position as id.
    */
   private long copy(Properties client, String topic, String into, int partitions, String from, String to,
-      CellstreamSerdes serdes, List<StreamRecord> records, Map<String, Integer> indexOfEvent, boolean events) throws Exception {
+      CellstreamSerdes serdes, List<StreamRecord> records, ModelSpec spec, boolean events) throws Exception {
     long n = 0;
     try (KafkaConsumer<byte[], byte[]> consumer = consumer(client, null);
          KafkaProducer<byte[], byte[]> producer = producer(client)) {
@@ -368,7 +376,9 @@ public final class ReplayCommand implements Callable<Integer> {
                 e.setEventId(topic + "-" + r.partition() + "-" + r.offset());
                 value = serdes.events().encode(into, e);
               }
-              records.add(toTaskEvent(e));
+              if (usable(e, r.key(), spec)) { // the others become dead letters in the replay, as they would live
+                records.add(toTaskEvent(e));
+              }
             } else {
               Label l = serdes.labels().decode(topic, value);
               if (l.getTarget() != null && l.getEventId() != null) {
@@ -392,6 +402,28 @@ public final class ReplayCommand implements Callable<Integer> {
       producer.flush();
     }
     return n;
+  }
+
+  /** Whether the service will predict this event (and not dead-letter it): the same checks, in short. */
+  private static boolean usable(Event e, byte[] key, ModelSpec spec) {
+    if (e.getEntityId() == null || e.getEntityId().isBlank() || key == null
+        || !e.getEntityId().equals(new String(key, StandardCharsets.UTF_8))
+        || e.getFeatures().size() != spec.inputSize()) {
+      return false;
+    }
+    for (Float f : e.getFeatures()) {
+      if (f == null || !Float.isFinite(f)) {
+        return false;
+      }
+    }
+    if (e.getTarget() != null || e.getTargetVector() != null) {
+      try {
+        io.cellstream.stream.Targets.toVector(spec, e.getTarget(), e.getTargetVector(), new float[spec.outputSize()]);
+      } catch (io.cellstream.stream.Targets.InvalidTargetException ex) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static TaskEvent toTaskEvent(Event e) {
