@@ -70,6 +70,7 @@ public record CellstreamConfig(
       new Key("cellstream.training.beta1", "0.9", "Adam beta1."),
       new Key("cellstream.training.beta2", "0.999", "Adam beta2."),
       new Key("cellstream.training.eps", "1e-8", "Adam epsilon."),
+      new Key("cellstream.training.amsgrad", "true", "Adam with amsgrad: divide by the largest second moment so far. Keeps a model that has learned from being undone by one rare error (online, plain Adam's denominator shrinks once the loss is near zero)."),
       new Key("cellstream.training.batch-size", "16", "Examples per Adam update."),
       new Key("cellstream.training.clip-norm", "1.0", "Clip each update's gradient to this global norm; 0 = off."),
       new Key("cellstream.training.publish.every-examples", "1000", "Publish a new model version after this many examples ..."),
@@ -166,6 +167,7 @@ public record CellstreamConfig(
     float beta2 = p.floating("cellstream.training.beta2", 0, 0.99999999);
     float eps = p.floating("cellstream.training.eps", 1e-30, 1);
     int batch = p.integer("cellstream.training.batch-size", 1, 1_000_000);
+    boolean amsgrad = p.bool("cellstream.training.amsgrad");
     float clip = p.floating("cellstream.training.clip-norm", 0, 1e9);
     long publishExamples = p.longValue("cellstream.training.publish.every-examples");
     if (publishExamples < 1 && p.ok("cellstream.training.publish.every-examples")) {
@@ -212,7 +214,7 @@ public record CellstreamConfig(
     StreamSettings stream;
     try {
       stream = new StreamSettings(topics, modelName, new ModelSpec(d, h, k, task), seed, forgetBias, window, every,
-          new StreamSettings.Training(training, bptt, new AdamConfig(lr, beta1, beta2, eps), batch, clip,
+          new StreamSettings.Training(training, bptt, new AdamConfig(lr, beta1, beta2, eps, amsgrad), batch, clip,
               publishExamples, Duration.ofSeconds(publishSeconds), guard),
           maxBytes, keepGates);
     } catch (IllegalArgumentException e) {
