@@ -26,9 +26,10 @@ import picocli.CommandLine.Model.CommandSpec;
     description = {
         "Runs the service: reads events and labels, publishes predictions, learns online, rolls out model versions.",
         "Serves /health/live, /health/ready, /metrics, /entities/{id}, /model on the HTTP port.",
+        "Configuration, lowest precedence first: defaults, --config FILE, CELLSTREAM_* environment variables, options.",
         "",
         "Exit codes: 0 stopped cleanly (SIGTERM/Ctrl-C), 1 shutdown timed out, 2 invalid configuration,",
-        "3 Kafka or the schema registry unreachable, 70 stream processing failed."})
+        "3 Kafka or the schema registry unreachable, 70 stream processing failed (or an unexpected error)."})
 public final class RunCommand implements Callable<Integer> {
 
   private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
@@ -44,14 +45,14 @@ public final class RunCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
   @Option(names = "--embedded",
-      description = "Start an in-process Kafka broker and an Apicurio schema registry on 127.0.0.1 and use them (a quick local service).")
+      description = "Start an in-process Kafka broker and an Apicurio schema registry on 127.0.0.1 and use them (a quick local service; needs a full JDK for the registry).")
   boolean embedded;
 
   @Option(names = "--data-dir", paramLabel = "DIR",
       description = "With --embedded: where the broker, the registry and Kafka Streams keep their data, kept across runs (default: temporary directories, deleted at exit).")
   Path dataDir;
 
-  @Option(names = "--http-host", paramLabel = "HOST", description = "HTTP interface to bind (cellstream.http.host; default 127.0.0.1).")
+  @Option(names = "--http-host", paramLabel = "HOST", description = "HTTP interface to bind (cellstream.http.host; default 127.0.0.1; 0.0.0.0 for all).")
   String httpHost;
 
   @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port (cellstream.http.port; default 8080; 0 = any free port).")
@@ -61,8 +62,33 @@ public final class RunCommand implements Callable<Integer> {
   boolean printConfig;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
+    try {
+      return run(err);
+    } catch (ConfigException e) {
+      return fail(err, EXIT_CONFIG, e.getMessage(), null);
+    } catch (ServiceRunner.UnreachableException e) {
+      return fail(err, EXIT_UNREACHABLE, e.getMessage(), null);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return fail(err, EXIT_FAILED, "interrupted while starting", null);
+    } catch (Exception | Error e) {
+      // Not one of the expected failures: keep the stack trace in the log, the one-line reason on stderr.
+      return fail(err, EXIT_FAILED, "failed to start: " + e, e);
+    }
+  }
+
+  private static int fail(PrintWriter err, int code, String message, Throwable t) {
+    if (t != null) {
+      log.error("cellstream run failed to start", t);
+    }
+    err.println("cellstream run: " + message);
+    err.flush();
+    return code;
+  }
+
+  private int run(PrintWriter err) throws Exception {
     Map<String, String> extra = new HashMap<>();
     if (httpHost != null) {
       extra.put("cellstream.http.host", httpHost);
@@ -74,16 +100,9 @@ public final class RunCommand implements Callable<Integer> {
     try {
       settings = config.settings(extra);
     } catch (IOException e) {
-      err.println("cellstream run: " + e.getMessage());
-      return EXIT_CONFIG;
+      return fail(err, EXIT_CONFIG, e.getMessage(), null);
     }
-    CellstreamConfig c;
-    try {
-      c = CellstreamConfig.from(settings);
-    } catch (ConfigException e) {
-      err.println("cellstream run: " + e.getMessage());
-      return EXIT_CONFIG;
-    }
+    CellstreamConfig c = CellstreamConfig.from(settings);
     if (printConfig) {
       spec.commandLine().getOut().print(settings.describe());
       spec.commandLine().getOut().flush();
@@ -112,13 +131,11 @@ public final class RunCommand implements Callable<Integer> {
     ServiceRunner runner;
     try {
       runner = ServiceRunner.start(c, true);
-    } catch (ServiceRunner.UnreachableException e) {
-      err.println("cellstream run: " + e.getMessage());
-      err.flush();
+    } catch (Exception e) {
       if (stack != null) {
         stack.close();
       }
-      return EXIT_UNREACHABLE;
+      throw e;
     }
     return awaitShutdown(runner, stack, c);
   }
@@ -131,13 +148,13 @@ public final class RunCommand implements Callable<Integer> {
     CountDownLatch stopping = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       stopping.countDown();
-      log.info("shutdown requested");
+      log.info("shutdown requested; closing Kafka Streams (timeout {} s)", c.shutdownTimeout().toSeconds());
       boolean clean = runner.close(c.shutdownTimeout());
       if (stack != null) {
         stack.close();
       }
       int code = clean ? EXIT_OK : EXIT_SHUTDOWN_TIMEOUT;
-      log.info("stopped ({})", clean ? "clean" : "timed out after " + c.shutdownTimeout());
+      log.info("stopped ({}), exit code {}", clean ? "clean" : "timed out after " + c.shutdownTimeout().toSeconds() + " s", code);
       System.out.flush();
       System.err.flush();
       Runtime.getRuntime().halt(code);
@@ -145,13 +162,14 @@ public final class RunCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     while (!stopping.await(1, TimeUnit.SECONDS)) {
       if (!runner.service().isAlive()) {
+        Runtime.getRuntime().removeShutdownHook(hook);
         log.error("stream processing stopped: {}", runner.service().fatalError() == null
             ? runner.service().streams().state() : runner.service().fatalError().toString());
-        Runtime.getRuntime().removeShutdownHook(hook);
         runner.close(c.shutdownTimeout());
         if (stack != null) {
           stack.close();
         }
+        log.error("stopped after a failure, exit code {}", EXIT_FAILED);
         return EXIT_FAILED;
       }
     }
