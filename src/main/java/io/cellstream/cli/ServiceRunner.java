@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.net.BindException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -87,7 +88,11 @@ public final class ServiceRunner implements AutoCloseable {
       streams.putAll(config.kafka());
       if (withHttp) {
         // Bound before Kafka Streams is configured, so that application.server names a port this process holds.
-        server = HttpApi.bind(config.httpHost(), config.httpPort());
+        try {
+          server = HttpApi.bind(config.httpHost(), config.httpPort());
+        } catch (BindException e) {
+          throw new ConfigException(List.of("cellstream.http.port: " + e.getMessage()));
+        }
         streams.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG,
             advertisedHost(config.httpHost()) + ":" + server.getAddress().getPort());
       }
@@ -98,7 +103,7 @@ public final class ServiceRunner implements AutoCloseable {
       admin = new ModelAdmin(service, new ModelRecords(serdes.models(), config.stream().topics().models()),
           service.clientProperties());
       this.http = server == null ? null : new HttpApi(server, service, registry, admin, config.adminToken());
-    } catch (IOException | UnreachableException | InterruptedException | RuntimeException e) {
+    } catch (UnreachableException | InterruptedException | RuntimeException e) {
       if (admin != null) {
         admin.close();
       }

@@ -24,6 +24,7 @@ import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -86,13 +87,13 @@ public final class HttpApi implements AutoCloseable {
    * Binds {@code host:port} (0 = any free port) without serving anything yet, so that the port is known
    * before Kafka Streams is configured with it ({@code application.server}) and never raced for.
    *
-   * @throws IOException with a message naming the address and the setting when it cannot be bound
+   * @throws BindException with a message naming the address and the settings when it cannot be bound
    */
-  public static HttpServer bind(String host, int port) throws IOException {
+  public static HttpServer bind(String host, int port) throws BindException {
     try {
       return HttpServer.create(new InetSocketAddress(host, port), 64);
-    } catch (BindException e) {
-      throw new BindException("cannot listen on " + host + ":" + port + " (" + e.getMessage()
+    } catch (IOException | UnresolvedAddressException e) {
+      throw new BindException("cannot listen on " + host + ":" + port + " (" + e
           + "): another process uses the port or the address is not this machine's; "
           + "choose another with --http-port / cellstream.http.port or --http-host / cellstream.http.host");
     }
