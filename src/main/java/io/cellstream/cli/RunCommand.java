@@ -6,6 +6,8 @@ import io.cellstream.config.Settings;
 import io.cellstream.embedded.EmbeddedStack;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -13,6 +15,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -141,12 +145,19 @@ public final class RunCommand implements Callable<Integer> {
   }
 
   /**
-   * Runs until SIGTERM/SIGINT (clean close within the configured timeout) or until processing fails.
-   * A JVM shutdown hook cannot choose the exit status, so the hook closes and then halts with it.
+   * Runs until SIGTERM/SIGINT (clean close within the configured timeout, exit 0, or 1 if it timed out) or
+   * until processing fails (exit 70).
+   *
+   * <p>The signals are handled directly rather than by a JVM shutdown hook: once the JVM shuts down, every
+   * hook runs at once, and the embedded broker's own hook would stop it while Kafka Streams is still
+   * committing (the close would then time out). Handling the signal closes Kafka Streams first, then the
+   * embedded stack, then exits. A second signal while closing exits at once (code 1). Where signals cannot be
+   * handled, a shutdown hook does the same close.
    */
   static int awaitShutdown(ServiceRunner runner, EmbeddedStack stack, CellstreamConfig c) throws InterruptedException {
     CountDownLatch stopping = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
+    AtomicBoolean closing = new AtomicBoolean();
+    IntSupplier stop = () -> {
       stopping.countDown();
       log.info("shutdown requested; closing Kafka Streams (timeout {} s)", c.shutdownTimeout().toSeconds());
       boolean clean = runner.close(c.shutdownTimeout());
@@ -157,11 +168,27 @@ public final class RunCommand implements Callable<Integer> {
       log.info("stopped ({}), exit code {}", clean ? "clean" : "timed out after " + c.shutdownTimeout().toSeconds() + " s", code);
       System.out.flush();
       System.err.flush();
-      Runtime.getRuntime().halt(code);
+      return code;
+    };
+    Thread hook = new Thread(() -> {
+      if (closing.compareAndSet(false, true)) {
+        // A JVM shutdown hook cannot choose the exit status: close, then halt with it.
+        Runtime.getRuntime().halt(stop.getAsInt());
+      }
     }, "cellstream-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
+    Runnable onSignal = () -> {
+      if (closing.compareAndSet(false, true)) {
+        System.exit(stop.getAsInt());
+      } else {
+        log.warn("second stop signal while closing: exiting now, without waiting for a clean close");
+        Runtime.getRuntime().halt(EXIT_SHUTDOWN_TIMEOUT);
+      }
+    };
+    Signals.handle(onSignal, "TERM", "INT");
+
     while (!stopping.await(1, TimeUnit.SECONDS)) {
-      if (!runner.service().isAlive()) {
+      if (!runner.service().isAlive() && closing.compareAndSet(false, true)) {
         Runtime.getRuntime().removeShutdownHook(hook);
         log.error("stream processing stopped: {}", runner.service().fatalError() == null
             ? runner.service().streams().state() : runner.service().fatalError().toString());
@@ -173,8 +200,42 @@ public final class RunCommand implements Callable<Integer> {
         return EXIT_FAILED;
       }
     }
-    // The hook owns the exit from here on.
+    // The signal handler (or the hook) owns the exit from here on.
     Thread.currentThread().join();
     return EXIT_OK;
+  }
+
+  /**
+   * OS signal handling through {@code sun.misc.Signal} (module jdk.unsupported, meant for exactly this),
+   * reached reflectively so that the build stays free of proprietary-API warnings. Returns false where it is
+   * not available; the shutdown hook then does the work.
+   */
+  static final class Signals {
+    private Signals() {}
+
+    static boolean handle(Runnable action, String... names) {
+      try {
+        Class<?> signal = Class.forName("sun.misc.Signal");
+        Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
+        Object handler = Proxy.newProxyInstance(RunCommand.class.getClassLoader(), new Class<?>[] {handlerType},
+            (proxy, method, args) -> switch (method.getName()) {
+              case "handle" -> {
+                action.run();
+                yield null;
+              }
+              case "hashCode" -> System.identityHashCode(proxy);
+              case "equals" -> proxy == args[0];
+              default -> "cellstream stop signal handler";
+            });
+        Method handle = signal.getMethod("handle", signal, handlerType);
+        for (String name : names) {
+          handle.invoke(null, signal.getConstructor(String.class).newInstance(name), handler);
+        }
+        return true;
+      } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+        log.debug("cannot handle signals {} directly ({}); relying on the shutdown hook", java.util.Arrays.toString(names), e.toString());
+        return false;
+      }
+    }
   }
 }

@@ -81,6 +81,36 @@ class RunProcessTest {
     }
   }
 
+  /**
+   * With --embedded the broker and the registry live in the same JVM and have shutdown hooks of their own;
+   * SIGTERM must still close Kafka Streams first (while the broker runs), then the stack, and exit 0.
+   */
+  @Test
+  void sigtermStopsAnEmbeddedRunCleanlyToo(@TempDir Path dir) throws Exception {
+    Path log = dir.resolve("run.log");
+    Process p = start(Map.of(), log, List.of("--embedded", "--data-dir", dir.resolve("data").toString(),
+        "--http-port", "0", "--set", "cellstream.model.hidden-size=8", "--set", "cellstream.topics.partitions=1",
+        "--set", "cellstream.shutdown.timeout-seconds=30"));
+    try {
+      int port = await().atMost(Duration.ofSeconds(120)).until(() -> httpPort(log), v -> v > 0);
+      HttpClient http = HttpClient.newHttpClient();
+      await().atMost(Duration.ofSeconds(90)).until(() -> http.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString())
+          .statusCode() == 200);
+      p.destroy();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      String out = Files.readString(log);
+      assertThat(p.exitValue()).as(out).isEqualTo(RunCommand.EXIT_OK);
+      assertThat(out).contains("closed cellstream cleanly").contains("stopped (clean), exit code 0");
+      assertThat(out.indexOf("closed cellstream cleanly")).as("Kafka Streams closed before the embedded broker stopped")
+          .isLessThan(out.indexOf("embedded Kafka on"));
+    } finally {
+      if (p.isAlive()) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
   @Test
   void invalidConfigurationExits2WithTheProblems(@TempDir Path dir) throws Exception {
     Path log = dir.resolve("run.log");
@@ -109,7 +139,9 @@ class RunProcessTest {
   private static Process start(Map<String, String> env, Path log, List<String> args) throws IOException {
     String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
     List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
-        "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+        "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
+        "-Dcellstream.apicurio.archive=" + System.getProperty("cellstream.apicurio.archive", ""),
+        "-cp", System.getProperty("java.class.path"),
         "io.cellstream.cli.CellstreamCommand", "run"));
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
