@@ -130,7 +130,10 @@ public final class HttpApi implements AutoCloseable {
 
   public void start() {
     server.start();
-    log.info("HTTP on http://{}:{} (health, metrics, entities, model)", server.getAddress().getHostString(), port());
+    InetSocketAddress a = server.getAddress();
+    String host = a.getAddress() != null && a.getAddress().isAnyLocalAddress() ? "0.0.0.0"
+        : a.getHostString().contains(":") ? "[" + a.getHostString() + "]" : a.getHostString();
+    log.info("HTTP on http://{}:{} (health, metrics, entities, model)", host, port());
   }
 
   public int port() {
@@ -309,6 +312,8 @@ public final class HttpApi implements AutoCloseable {
       Thread.currentThread().interrupt();
       sendJson(ex, 503, error("interrupted while asking " + where));
     } catch (IOException e) {
+      // Typically an instance that stopped and still owns its partitions until its session times out.
+      ex.getResponseHeaders().set("Retry-After", "5");
       sendJson(ex, 502, error("the instance that owns this entity (" + where + ", its application.server) did not answer: "
           + e));
     }
