@@ -144,6 +144,7 @@ public final class HttpApi implements AutoCloseable {
   public void close() {
     server.stop(0);
     executor.shutdownNow();
+    client.shutdownNow();
   }
 
   // ------------------------------------------------------------------ handlers
