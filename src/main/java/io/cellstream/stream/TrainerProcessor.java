@@ -195,6 +195,7 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
     // Continue from the old parameters with fresh moments: the old ones belong to another trajectory.
     Parameters params = target.model().parametersCopy();
     trainer = new MinibatchTrainer(params, new Adam(training.adam(), params.size()), trainerConfig(), kernel);
+    examplesSeen = target.model().examplesSeen(); // the restored parameters have learned from that many
     pending.clear();
     log.info("rolling back to version {} (request {})", c.targetVersion(), c.requestId());
     publish("rollback", c.targetVersion());
