@@ -21,6 +21,7 @@ import io.cellstream.eval.TaskLabel;
 import io.cellstream.serde.SerdeException;
 import io.cellstream.stream.CellstreamSerdes;
 import io.cellstream.stream.ModelVersion;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,6 +46,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -106,6 +108,13 @@ public final class DemoCommand implements Callable<Integer> {
         : Path.of("reports", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     Files.createDirectories(dir);
 
+    // The demo publishes a model version every second; its progress line shows the version, so the service's
+    // one-line-per-swap logging (right for an operator's log) would only bury the progress here.
+    for (String logger : new String[] {"io.cellstream.stream.TrainerProcessor", "io.cellstream.stream.ModelHolder"}) {
+      if (LoggerFactory.getLogger(logger) instanceof ch.qos.logback.classic.Logger l && !l.isDebugEnabled()) {
+        l.setLevel(ch.qos.logback.classic.Level.WARN);
+      }
+    }
     err.println("cellstream demo: " + info.title() + ", " + events + " events over " + task.entities + " entities");
     err.println("starting the embedded Kafka broker and schema registry (127.0.0.1) ...");
     err.flush();
@@ -132,6 +141,24 @@ public final class DemoCommand implements Callable<Integer> {
         err.println("stopping the service and the embedded broker ...");
         err.flush();
         runner.close(Duration.ofSeconds(30));
+        if (dataDir == null) {
+          deleteRecursively(temporaryStateDir()); // the demo's state is throw-away unless --data-dir keeps it
+        }
+      }
+    }
+  }
+
+  private static Path temporaryStateDir() {
+    return Path.of(System.getProperty("java.io.tmpdir"), "cellstream-demo-" + ProcessHandle.current().pid());
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
       }
     }
   }
@@ -166,7 +193,7 @@ public final class DemoCommand implements Callable<Integer> {
     if (dataDir != null) {
       s.put("state.dir", dataDir.resolve("streams").toString());
     } else {
-      s.put("state.dir", Path.of(System.getProperty("java.io.tmpdir"), "cellstream-demo-" + ProcessHandle.current().pid()).toString());
+      s.put("state.dir", temporaryStateDir().toString());
     }
     return new Settings().withDefaults(CellstreamConfig.defaults()).withCommandLine(s);
   }
