@@ -36,6 +36,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -98,6 +100,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--json", description = "End with one line of JSON: per model (lstm, rnn, nomemory, ...) the final windowed metrics.")
   boolean json;
 
+  /** Set by the shutdown hook on Ctrl-C / SIGTERM; the run stops early and still reports. */
+  private final AtomicBoolean interrupted = new AtomicBoolean();
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -119,7 +124,21 @@ public final class DemoCommand implements Callable<Integer> {
     err.println("starting the embedded Kafka broker and schema registry (127.0.0.1) ...");
     err.flush();
     long t0 = System.nanoTime();
+    CountDownLatch finished = new CountDownLatch(1);
     try (EmbeddedStack stack = dataDir == null ? EmbeddedStack.start() : EmbeddedStack.start(dataDir)) {
+      // Ctrl-C: stop producing, report what was seen, close the service, then the broker — in that order.
+      stack.closeOnShutdownAfter(() -> {
+        if (finished.getCount() > 0) {
+          interrupted.set(true);
+          err.println("interrupted: stopping the stream, writing the report of what was seen, closing ...");
+          err.flush();
+          try {
+            finished.await(60, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      });
       err.printf(Locale.ROOT, "  Kafka %s, schema registry %s (%.1f s)%n", stack.bootstrapServers(),
           stack.schemaRegistryUrl(), (System.nanoTime() - t0) / 1e9);
       CellstreamConfig config = CellstreamConfig.from(serviceSettings(stack, info));
@@ -136,7 +155,7 @@ public final class DemoCommand implements Callable<Integer> {
           out.println(ReportWriter.summaryLine(result));
         }
         out.flush();
-        return 0;
+        return interrupted.get() ? 130 : 0;
       } finally {
         err.println("stopping the service and the embedded broker ...");
         err.flush();
@@ -145,6 +164,8 @@ public final class DemoCommand implements Callable<Integer> {
           deleteRecursively(temporaryStateDir()); // the demo's state is throw-away unless --data-dir keeps it
         }
       }
+    } finally {
+      finished.countDown();
     }
   }
 
@@ -223,6 +244,9 @@ public final class DemoCommand implements Callable<Integer> {
     long nextProgress = started;
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (StreamRecord r : gen) {
+        if (interrupted.get()) {
+          break;
+        }
         session.accept(r); // announces the event to the LSTM's track before its prediction can arrive
         switch (r) {
           case TaskEvent e -> {
@@ -241,7 +265,7 @@ public final class DemoCommand implements Callable<Integer> {
           }
         }
         // A live stream, not a bulk load: the service keeps within `backlog` events of the producer.
-        while (produced - predicted.get() > backlog) {
+        while (produced - predicted.get() > backlog && !interrupted.get()) {
           producer.flush();
           nextProgress = progress(err, session, runner, produced, predicted.get(), started, nextProgress);
           Thread.sleep(5);
@@ -251,20 +275,23 @@ public final class DemoCommand implements Callable<Integer> {
       producer.flush();
     }
     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-    while (predicted.get() < produced && System.nanoTime() < deadline) {
+    while (predicted.get() < produced && System.nanoTime() < deadline && !interrupted.get()) {
       nextProgress = progress(err, session, runner, produced, predicted.get(), started, nextProgress);
       Thread.sleep(20);
     }
     stop.set(true);
     reader.join(10_000);
     progress(err, session, runner, produced, predicted.get(), started, 0);
-    if (predicted.get() < produced) {
+    if (predicted.get() < produced && !interrupted.get()) {
       err.printf("warning: %d of %d predictions arrived in time%n", predicted.get(), produced);
     }
     session.finish();
     double seconds = (System.nanoTime() - started) / 1e9;
     Map<String, Object> run = new LinkedHashMap<>();
     run.put("mode", "live stream through Kafka (LSTM in the service) + in-process baselines");
+    if (interrupted.get()) {
+      run.put("interrupted", true);
+    }
     run.put("entities", task.entities);
     run.put("events", produced);
     run.put("seed", task.seed);
@@ -348,7 +375,12 @@ public final class DemoCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "%s, %d events: %s over the last %d scored%n", info.title(),
         ((Number) r.run().get("events")).longValue(), metric, r.options().window());
     for (ModelResult m : r.models()) {
-      out.printf(Locale.ROOT, "  %-10s %.4f (all: %.4f)%n", m.name(), m.metric(metric).window(), m.metric(metric).cumulative());
+      double window = m.metric(metric).window();
+      if (Double.isNaN(window)) {
+        out.printf(Locale.ROOT, "  %-10s -      (nothing scored yet)%n", m.name());
+      } else {
+        out.printf(Locale.ROOT, "  %-10s %.4f (all: %.4f)%n", m.name(), window, m.metric(metric).cumulative());
+      }
     }
     double chance = info.chance(metric);
     if (!Double.isNaN(chance)) {
