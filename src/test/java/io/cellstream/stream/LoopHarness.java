@@ -164,6 +164,24 @@ final class LoopHarness implements AutoCloseable {
     return seen;
   }
 
+  /**
+   * Records in the predictions topic counted read_uncommitted: when fewer predictions than expected are
+   * visible read_committed, this tells "not produced" from "produced but not committed (an open transaction)".
+   */
+  long predictionsIncludingUncommitted() {
+    Map<String, Object> c = new HashMap<>(Map.of("bootstrap.servers", bootstrapServers));
+    c.put("isolation.level", "read_uncommitted");
+    try (KafkaConsumer<byte[], byte[]> raw = new KafkaConsumer<>(c, new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      List<TopicPartition> tps = new ArrayList<>();
+      for (int i = 0; i < partitions; i++) {
+        tps.add(new TopicPartition(settings.topics().predictions(), i));
+      }
+      // End offsets include transaction markers, so this is an upper bound on data records; good enough to tell.
+      return raw.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
+    }
+  }
+
   /** A deterministic stream: {@code entities} entities, each with {@code perEntity} events, interleaved at random. */
   static List<Event> stream(LoopHarness h, int entities, int perEntity, long seed, java.util.function.BiFunction<Integer, float[], Float> target) {
     SplittableRandom r = new SplittableRandom(seed);

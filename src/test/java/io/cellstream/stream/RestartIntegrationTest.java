@@ -60,7 +60,7 @@ class RestartIntegrationTest {
         events.subList(0, 300).forEach(h::send);
         h.flush();
         await().atMost(Duration.ofSeconds(90)).alias("100 predictions from the child JVM (its log: " + childLog(h) + ")")
-            .until(() -> h.predictions().size() >= 100);
+            .until(() -> h.predictions().size(), n -> n >= 100);
         child.destroyForcibly(); // SIGKILL: no close, no commit, an open transaction left behind
         assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(child.exitValue()).isEqualTo(137);
@@ -68,8 +68,12 @@ class RestartIntegrationTest {
         child = startChild(h);
         events.subList(300, 600).forEach(h::send);
         h.flush();
-        await().atMost(Duration.ofSeconds(120)).alias("600 predictions after the restarted child (its log: " + childLog(h) + ")")
-            .until(() -> h.predictions().size() >= 600);
+        try {
+          await().atMost(Duration.ofSeconds(120)).alias("600 predictions after the restarted child (its log: " + childLog(h) + ")")
+              .until(() -> h.predictions().size(), n -> n >= 600);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+          throw new AssertionError(diagnose(h, child), e);
+        }
         assertExactlyTheUninterruptedPredictions(h, events);
       } finally {
         child.destroy();
@@ -89,6 +93,37 @@ class RestartIntegrationTest {
       assertThat(LoopHarness.outputs(p)).as("prediction for %s", p.getEventId()).containsExactly(expected.get(p.getEventId()));
       assertThat(p.getModelVersion()).isEqualTo(1);
     }
+  }
+
+  /** What a timeout needs to be understood: committed vs written predictions, and where the child's threads are. */
+  private static String diagnose(LoopHarness h, Process child) {
+    StringBuilder b = new StringBuilder();
+    try {
+      b.append("read_committed: ").append(h.predictions().size()).append(" predictions; end offsets (incl. uncommitted and markers): ")
+          .append(h.predictionsIncludingUncommitted());
+      Path dump = childLog(h).resolveSibling(h.applicationId + "-child-threads.txt");
+      Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+          String.valueOf(child.pid()), "Thread.print").redirectErrorStream(true).redirectOutput(dump.toFile()).start();
+      jcmd.waitFor(30, TimeUnit.SECONDS);
+      b.append("; child thread dump: ").append(dump);
+      // The child's own view: Kafka Streams task and consumer metrics (records lag, buffered, processed).
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("HTTP on (http://127\\.0\\.0\\.1:\\d+) ")
+          .matcher(Files.readString(childLog(h)));
+      String url = null;
+      while (m.find()) {
+        url = m.group(1); // the last one: the restarted child
+      }
+      if (url != null) {
+        Path metrics = childLog(h).resolveSibling(h.applicationId + "-child-metrics.txt");
+        var http = java.net.http.HttpClient.newHttpClient();
+        http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/metrics")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofFile(metrics));
+        b.append("; child metrics: ").append(metrics);
+      }
+    } catch (Exception e) {
+      b.append("; diagnosis failed: ").append(e);
+    }
+    return b.toString();
   }
 
   private static Path childLog(LoopHarness h) {
