@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
         "hidden and cell state; each event gets a prediction; labels train the model online.",
         ""
     },
-    subcommands = {DemoCommand.class, RunCommand.class, EvalCommand.class, BenchCommand.class,
+    subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, ImportCommand.class, EvalCommand.class,
+        BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class CellstreamCommand implements Runnable {
 

@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The options every command that talks to Kafka shares: a properties file, single overrides, and shortcuts
- * for the settings one changes most. Precedence: defaults < file < environment < these options.
+ * for the settings one changes most. Precedence: defaults < file < environment < these options; among the
+ * options, the shortcuts ({@code --bootstrap-servers} ...) beat {@code --set} of the same key.
  */
 public final class ConfigOptions {
 
@@ -34,6 +35,9 @@ public final class ConfigOptions {
       description = "Kafka Streams application id (application.id); instances with the same id share the work.")
   String applicationId;
 
+  /** The process environment; tests replace it. */
+  Map<String, String> environment = System.getenv();
+
   /** The layered settings: defaults, file, environment, command line. */
   public Settings settings(Map<String, String> extra) throws IOException {
     Settings s = new Settings().withDefaults(CellstreamConfig.defaults());
@@ -43,7 +47,7 @@ public final class ConfigOptions {
       }
       s.withFile(configFile);
     }
-    s.withEnvironment(System.getenv(), CellstreamConfig.keyNames());
+    s.withEnvironment(environment, CellstreamConfig.keyNames());
     Map<String, String> cli = new LinkedHashMap<>(extra);
     cli.putAll(overrides);
     if (bootstrapServers != null) {

@@ -71,8 +71,8 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Mixin LearnerOptions learners;
 
-  @Option(names = "--events", paramLabel = "N", defaultValue = "600000",
-      description = "Events in the stream. Default: ${DEFAULT-VALUE} (about two minutes here).")
+  @Option(names = "--events", paramLabel = "N", defaultValue = "1000000",
+      description = "Events in the stream. Default: ${DEFAULT-VALUE} (about two minutes on a 2-core machine).")
   long events;
 
   @Option(names = "--baselines", paramLabel = "M,...", split = ",", defaultValue = "rnn,nomemory,majority",
@@ -160,6 +160,7 @@ public final class DemoCommand implements Callable<Integer> {
     s.put("cellstream.training.learning-rate", String.valueOf(learners.lrLstm));
     s.put("cellstream.training.batch-size", String.valueOf(learners.batchSize));
     s.put("cellstream.training.clip-norm", String.valueOf(learners.clipNorm));
+    s.put("cellstream.training.amsgrad", String.valueOf(learners.amsgrad));
     s.put("cellstream.training.publish.every-examples", "100");
     s.put("cellstream.training.publish.every-seconds", "1");
     if (dataDir != null) {
@@ -245,6 +246,7 @@ public final class DemoCommand implements Callable<Integer> {
     run.put("batchSize", learners.batchSize);
     run.put("learningRate.lstm", learners.lrLstm);
     run.put("forgetBias.lstm", learners.forgetBias);
+    run.put("amsgrad", learners.amsgrad);
     run.put("seconds", Math.round(seconds * 10) / 10.0);
     run.put("eventsPerSecond", Math.round(produced / seconds));
     ModelVersion v = runner.service().models().current();

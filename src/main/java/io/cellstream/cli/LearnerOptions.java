@@ -9,6 +9,7 @@ import io.cellstream.eval.OnlineLearner;
 import io.cellstream.eval.RnnLearner;
 import io.cellstream.eval.RunningMeanLearner;
 import io.cellstream.eval.TaskInfo;
+import io.cellstream.lstm.AdamConfig;
 import io.cellstream.lstm.Task;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +49,10 @@ public final class LearnerOptions {
   @Option(names = "--clip-norm", paramLabel = "N", defaultValue = "1.0", description = "Gradient clipping by global norm, every model. Default: ${DEFAULT-VALUE}.")
   float clipNorm;
 
+  @Option(names = "--amsgrad", negatable = true, defaultValue = "false", fallbackValue = "true",
+      description = "Adam with amsgrad (the largest second moment so far in the denominator), every model. Default: ${DEFAULT-VALUE}.")
+  boolean amsgrad;
+
   int window(TaskInfo task) {
     return window != null ? window : task.suggestedWindow();
   }
@@ -55,7 +60,7 @@ public final class LearnerOptions {
   LearnerConfig config(TaskInfo task, float lr, long seed) {
     int w = window(task);
     return LearnerConfig.of(task, hiddenSize, lr).withWindow(w).withRingCapacity(2 * w).withBatchSize(batchSize)
-        .withClipNorm(clipNorm).withSeed(seed);
+        .withClipNorm(clipNorm).withSeed(seed).withAdam(AdamConfig.DEFAULTS.withLearningRate(lr).withAmsgrad(amsgrad));
   }
 
   /** In-process learners by name: lstm, rnn, nomemory, majority (classification), lastvalue/mean (regression). */

@@ -70,6 +70,7 @@ public record CellstreamConfig(
       new Key("cellstream.training.beta1", "0.9", "Adam beta1."),
       new Key("cellstream.training.beta2", "0.999", "Adam beta2."),
       new Key("cellstream.training.eps", "1e-8", "Adam epsilon."),
+      new Key("cellstream.training.amsgrad", "true", "Adam with amsgrad: divide by the largest second moment so far. Keeps a model that has learned from being undone by one rare error (online, plain Adam's denominator shrinks once the loss is near zero)."),
       new Key("cellstream.training.batch-size", "16", "Examples per Adam update."),
       new Key("cellstream.training.clip-norm", "1.0", "Clip each update's gradient to this global norm; 0 = off."),
       new Key("cellstream.training.publish.every-examples", "1000", "Publish a new model version after this many examples ..."),
@@ -78,7 +79,7 @@ public record CellstreamConfig(
       new Key("cellstream.input.max-record-bytes", "1048576", "Larger input records go to the dead-letter topic as oversized."),
       new Key("cellstream.http.host", "127.0.0.1", "HTTP interface for health, metrics, entities and model admin."),
       new Key("cellstream.http.port", "8080", "HTTP port; 0 = pick a free one."),
-      new Key("cellstream.admin.token", "", "Bearer token for POST /model/rollback; empty = admin endpoints refused. Prefer CELLSTREAM_ADMIN_TOKEN or cellstream.admin.token.file."),
+      new Key("cellstream.admin.token", "", "Bearer token for POST /model/rollback; empty = admin endpoints refused. Prefer CELLSTREAM_ADMIN_TOKEN or CELLSTREAM_ADMIN_TOKEN_FILE."),
       new Key("cellstream.shutdown.timeout-seconds", "30", "How long a clean shutdown (SIGTERM) may take before the exit code says it timed out."));
 
   public static Map<String, String> defaults() {
@@ -96,9 +97,11 @@ public record CellstreamConfig(
     StringBuilder sb = new StringBuilder();
     sb.append("# cellstream configuration: every setting with its default.\n")
         .append("# Precedence, lowest first: these defaults, this file (--config), the environment, the command line (--set key=value).\n")
-        .append("# Environment names: cellstream.model.hidden-size -> CELLSTREAM_MODEL_HIDDEN_SIZE;\n")
-        .append("#   any Kafka setting a.b.c -> CELLSTREAM_KAFKA_A_B_C (e.g. CELLSTREAM_KAFKA_SASL_JAAS_CONFIG).\n")
-        .append("# Secrets: set them in the environment, or name a file with <key>.file (e.g. sasl.jaas.config.file=/run/secrets/jaas).\n")
+        .append("# Environment names: CELLSTREAM_ and the key in capitals with '.' and '-' as '_' for every key below\n")
+        .append("#   (cellstream.model.hidden-size -> CELLSTREAM_MODEL_HIDDEN_SIZE, bootstrap.servers -> CELLSTREAM_BOOTSTRAP_SERVERS);\n")
+        .append("#   any other Kafka setting a.b.c -> CELLSTREAM_KAFKA_A_B_C (e.g. CELLSTREAM_KAFKA_SECURITY_PROTOCOL).\n")
+        .append("# Secrets: set them in the environment, or name a file holding the value: <key>.file=/path, or _FILE on the\n")
+        .append("#   variable (CELLSTREAM_ADMIN_TOKEN_FILE=/run/secrets/token, CELLSTREAM_KAFKA_SASL_JAAS_CONFIG_FILE=/run/secrets/jaas).\n")
         .append("#   Values of keys that look secret (password, secret, jaas, token, user.info) are never logged.\n")
         .append("# Any key not starting with cellstream. is passed to Kafka Streams and its clients (consumer., producer., admin.\n")
         .append("#   prefixes work as in Kafka Streams), except schema.registry.url and basic.auth.user.info (schema registry).\n");
@@ -166,6 +169,7 @@ public record CellstreamConfig(
     float beta2 = p.floating("cellstream.training.beta2", 0, 0.99999999);
     float eps = p.floating("cellstream.training.eps", 1e-30, 1);
     int batch = p.integer("cellstream.training.batch-size", 1, 1_000_000);
+    boolean amsgrad = p.bool("cellstream.training.amsgrad");
     float clip = p.floating("cellstream.training.clip-norm", 0, 1e9);
     long publishExamples = p.longValue("cellstream.training.publish.every-examples");
     if (publishExamples < 1 && p.ok("cellstream.training.publish.every-examples")) {
@@ -194,7 +198,8 @@ public record CellstreamConfig(
 
     // Unknown cellstream.* keys are almost always typos: say so rather than ignore them.
     for (String key : s.all().keySet()) {
-      if (key.startsWith("cellstream.") && !keyNames().contains(key)) {
+      String base = key.endsWith(".file") ? key.substring(0, key.length() - ".file".length()) : key;
+      if (key.startsWith("cellstream.") && !keyNames().contains(key) && !keyNames().contains(base)) {
         problems.add(key + ": unknown setting (" + s.get(key).source() + "); see config/cellstream.properties for the list");
       }
     }
@@ -212,7 +217,7 @@ public record CellstreamConfig(
     StreamSettings stream;
     try {
       stream = new StreamSettings(topics, modelName, new ModelSpec(d, h, k, task), seed, forgetBias, window, every,
-          new StreamSettings.Training(training, bptt, new AdamConfig(lr, beta1, beta2, eps), batch, clip,
+          new StreamSettings.Training(training, bptt, new AdamConfig(lr, beta1, beta2, eps, amsgrad), batch, clip,
               publishExamples, Duration.ofSeconds(publishSeconds), guard),
           maxBytes, keepGates);
     } catch (IllegalArgumentException e) {

@@ -15,8 +15,10 @@ import java.util.TreeMap;
  * file, the environment, the command line. Remembers where each value came from, so that an error can say
  * "from environment CELLSTREAM_MODEL_HIDDEN_SIZE", and masks secrets when printed.
  *
- * <p>Environment names: {@code cellstream.model.hidden-size} is {@code CELLSTREAM_MODEL_HIDDEN_SIZE}; any
- * Kafka client or Streams setting {@code a.b.c} is {@code CELLSTREAM_KAFKA_A_B_C}. A key ending in
+ * <p>Environment names: {@code cellstream.model.hidden-size} is {@code CELLSTREAM_MODEL_HIDDEN_SIZE},
+ * {@code bootstrap.servers} is {@code CELLSTREAM_BOOTSTRAP_SERVERS} (every documented key: {@code CELLSTREAM_}
+ * and the key in capitals); any other Kafka client or Streams setting {@code a.b.c} is
+ * {@code CELLSTREAM_KAFKA_A_B_C}. Appending {@code _FILE} reads the value from the file it names. A key ending in
  * {@code .file} names a file whose content is the value of the key without it (for secrets mounted as files):
  * {@code sasl.jaas.config.file=/run/secrets/jaas} sets {@code sasl.jaas.config}.
  */
@@ -47,25 +49,37 @@ public final class Settings {
   }
 
   /**
-   * Adds environment variables. Cellstream keys are matched against {@code knownKeys} (so that '-' and '.'
-   * map back unambiguously); {@code CELLSTREAM_KAFKA_*} become lower-case dotted Kafka keys.
+   * Adds environment variables: {@code CELLSTREAM_<KEY>} for the documented keys ({@link #envName}), and
+   * {@code CELLSTREAM_<KEY>_FILE} for the same key read from a file (e.g. {@code CELLSTREAM_ADMIN_TOKEN_FILE}).
+   * Documented keys are matched against {@code knownKeys} (so that '-' and '.' map back unambiguously); any
+   * other {@code CELLSTREAM_KAFKA_A_B_C} becomes the Kafka setting {@code a.b.c} (and
+   * {@code CELLSTREAM_KAFKA_A_B_C_FILE} reads it from a file). Where both name one key, the documented name wins.
+   * Variables without the {@code CELLSTREAM_} prefix are never read.
    */
   public Settings withEnvironment(Map<String, String> env, Iterable<String> knownKeys) {
     Map<String, String> byEnvName = new TreeMap<>();
     for (String k : knownKeys) {
       byEnvName.put(envName(k), k);
+      byEnvName.put(envName(k) + "_FILE", k + ".file");
     }
-    for (var e : env.entrySet()) {
+    // Generic Kafka names first, so that the documented names, applied second, win.
+    for (var e : new TreeMap<>(env).entrySet()) {
       String name = e.getKey();
-      if (name.startsWith("CELLSTREAM_KAFKA_")) {
-        String key = name.substring("CELLSTREAM_KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
+      if (name.startsWith(KAFKA_ENV_PREFIX) && name.length() > KAFKA_ENV_PREFIX.length() && !byEnvName.containsKey(name)) {
+        String key = name.substring(KAFKA_ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
         values.put(key, new Value(e.getValue(), "environment " + name));
-      } else if (byEnvName.containsKey(name)) {
-        values.put(byEnvName.get(name), new Value(e.getValue(), "environment " + name));
+      }
+    }
+    for (var e : new TreeMap<>(env).entrySet()) {
+      String key = byEnvName.get(e.getKey());
+      if (key != null) {
+        values.put(key, new Value(e.getValue(), "environment " + e.getKey()));
       }
     }
     return this;
   }
+
+  private static final String KAFKA_ENV_PREFIX = "CELLSTREAM_KAFKA_";
 
   public Settings withCommandLine(Map<String, String> overrides) {
     overrides.forEach((k, v) -> values.put(k, new Value(v, "command line")));
@@ -100,8 +114,13 @@ public final class Settings {
     return !key.startsWith("log.") && !key.startsWith("state.");
   }
 
+  /**
+   * The environment variable of a documented key: {@code cellstream.model.hidden-size} is
+   * {@code CELLSTREAM_MODEL_HIDDEN_SIZE}, {@code bootstrap.servers} is {@code CELLSTREAM_BOOTSTRAP_SERVERS}.
+   */
   public static String envName(String key) {
-    return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    String k = key.startsWith("cellstream.") ? key : "cellstream." + key;
+    return k.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
   }
 
   public Value get(String key) {
@@ -128,11 +147,18 @@ public final class Settings {
         || k.contains("user.info") || k.endsWith(".key") || k.contains("credentials");
   }
 
-  /** All settings, sorted, secrets masked: what the service prints at start. */
+  /** All settings, sorted, secrets masked (and passwords in URLs): what the service prints at start. */
   public String describe() {
     StringBuilder sb = new StringBuilder();
     new TreeMap<>(values).forEach((k, v) -> sb.append("  ").append(k).append(" = ")
-        .append(isSecret(k) ? "******" : v.value()).append("   (").append(v.source()).append(")\n"));
+        .append(isSecret(k) ? "******" : redactUrl(v.value())).append("   (").append(v.source()).append(")\n"));
     return sb.toString();
+  }
+
+  private static final java.util.regex.Pattern URL_USER_INFO = java.util.regex.Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)[^/@\\s]+@");
+
+  /** Replaces the user-info of any URL in {@code s} ({@code https://user:pass@host} to {@code https://******@host}). */
+  public static String redactUrl(String s) {
+    return s == null ? null : URL_USER_INFO.matcher(s).replaceAll("$1******@");
   }
 }

@@ -74,6 +74,10 @@ public record LearnerConfig(int hiddenSize, int window, int ringCapacity, int ba
     return new LearnerConfig(hiddenSize, window, ringCapacity, batchSize, adam, clipNorm, seed, wd);
   }
 
+  public LearnerConfig withAdam(AdamConfig a) {
+    return new LearnerConfig(hiddenSize, window, ringCapacity, batchSize, a, clipNorm, seed, weightDecay);
+  }
+
   public LearnerConfig withSeed(long s) {
     return new LearnerConfig(hiddenSize, window, ringCapacity, batchSize, adam, clipNorm, s, weightDecay);
   }

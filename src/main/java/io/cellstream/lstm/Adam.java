@@ -1,13 +1,14 @@
 package io.cellstream.lstm;
 
 /**
- * Adam with PyTorch's semantics (torch.optim.Adam, no weight decay, amsgrad off):
+ * Adam with PyTorch's semantics (torch.optim.Adam, no weight decay):
  *
  * <pre>
  * t += 1
  * m = β1·m + (1-β1)·g
  * v = β2·v + (1-β2)·g²
- * p = p - lr · (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + eps)
+ * v̂ = amsgrad ? max(v̂, v) : v
+ * p = p - lr · (m / (1-β1^t)) / (sqrt(v̂) / sqrt(1-β2^t) + eps)
  * </pre>
  *
  * Works on any flat buffer (the LSTM's {@link Parameters#data()}, a baseline's weights): m and v share
@@ -19,21 +20,34 @@ public final class Adam {
   private final AdamConfig config;
   private final float[] m; // first moment, same layout as the parameters
   private final float[] v; // second moment, same layout as the parameters
+  private final float[] vMax; // amsgrad: the largest v so far, same layout; null when amsgrad is off
   private long step;       // updates applied so far (t)
   // candidate parameters and moments (n each), so that a refused update changes nothing; three arrays,
   // not one with offsets, so that C2 can tell the stores apart and vectorise the update loop
   private float[] nextParams;
   private float[] nextM;
   private float[] nextV;
+  private float[] nextVMax;
 
   public Adam(AdamConfig config, int size) {
-    this(config, new float[size], new float[size], 0);
+    this(config, new float[size], new float[size], config.amsgrad() ? new float[size] : null, 0);
   }
 
-  /** Restores a saved optimiser: {@code m}, {@code v} are taken as they are (not copied). */
+  /** Restores a saved optimiser without amsgrad state: {@code m}, {@code v} are taken as they are. */
   public Adam(AdamConfig config, float[] m, float[] v, long step) {
+    this(config, m, v, config.amsgrad() ? v.clone() : null, step);
+  }
+
+  /**
+   * Restores a saved optimiser: {@code m}, {@code v} and {@code vMax} are taken as they are (not copied);
+   * {@code vMax} is required when {@code config.amsgrad()} and ignored otherwise.
+   */
+  public Adam(AdamConfig config, float[] m, float[] v, float[] vMax, long step) {
     if (m.length != v.length) {
       throw new IllegalArgumentException("m and v differ in length: " + m.length + " vs " + v.length);
+    }
+    if (config.amsgrad() && (vMax == null || vMax.length != v.length)) {
+      throw new IllegalArgumentException("amsgrad needs vMax of " + v.length + " values");
     }
     if (step < 0) {
       throw new IllegalArgumentException("step must be >= 0, got " + step);
@@ -41,6 +55,7 @@ public final class Adam {
     this.config = config;
     this.m = m;
     this.v = v;
+    this.vMax = config.amsgrad() ? vMax : null;
     this.step = step;
   }
 
@@ -58,6 +73,7 @@ public final class Adam {
       nextParams = new float[n];
       nextM = new float[n];
       nextV = new float[n];
+      nextVMax = vMax == null ? null : new float[n];
     }
     long t = step + 1;
     float b1 = config.beta1();
@@ -73,14 +89,29 @@ public final class Adam {
     float[] np = nextParams;
     float[] nm = nextM;
     float[] nv = nextV;
-    for (int i = 0; i < n; i++) {
-      float g = grads[i];
-      float mi = b1 * m[i] + (1 - b1) * g;
-      float vi = b2 * v[i] + (1 - b2) * g * g;
-      float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;
-      np[i] = params[i] - stepSize * mi / denom;
-      nm[i] = mi;
-      nv[i] = vi;
+    if (vMax == null) {
+      for (int i = 0; i < n; i++) {
+        float g = grads[i];
+        float mi = b1 * m[i] + (1 - b1) * g;
+        float vi = b2 * v[i] + (1 - b2) * g * g;
+        float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;
+        np[i] = params[i] - stepSize * mi / denom;
+        nm[i] = mi;
+        nv[i] = vi;
+      }
+    } else {
+      float[] nx = nextVMax;
+      for (int i = 0; i < n; i++) {
+        float g = grads[i];
+        float mi = b1 * m[i] + (1 - b1) * g;
+        float vi = b2 * v[i] + (1 - b2) * g * g;
+        float vx = Math.max(vMax[i], vi);
+        float denom = (float) Math.sqrt(vx) / bc2Sqrt + eps;
+        np[i] = params[i] - stepSize * mi / denom;
+        nm[i] = mi;
+        nv[i] = vi;
+        nx[i] = vx;
+      }
     }
     int nonFinite = 0;
     for (int i = 0; i < n; i++) {
@@ -92,6 +123,9 @@ public final class Adam {
     System.arraycopy(np, 0, params, 0, n);
     System.arraycopy(nm, 0, m, 0, n);
     System.arraycopy(nv, 0, v, 0, n);
+    if (vMax != null) {
+      System.arraycopy(nextVMax, 0, vMax, 0, n);
+    }
     step = t;
     return true;
   }
@@ -113,6 +147,11 @@ public final class Adam {
   /** Second moments (not a copy). */
   public float[] v() {
     return v;
+  }
+
+  /** The largest second moments so far (amsgrad; not a copy), or null when amsgrad is off. */
+  public float[] vMax() {
+    return vMax;
   }
 
   /** Updates applied so far. */

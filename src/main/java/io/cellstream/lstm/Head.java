@@ -21,7 +21,8 @@ final class Head {
     switch (task) {
       case BINARY -> {
         for (int i = 0; i < k; i++) {
-          y[yOff + i] = Activations.sigmoid(z[zOff + i]);
+          // StrictMath: the same bits in the interpreter and in compiled code (see VectorLstmKernel.head).
+          y[yOff + i] = (float) (1.0 / (1.0 + StrictMath.exp(-z[zOff + i])));
         }
       }
       case MULTICLASS -> {
@@ -32,7 +33,7 @@ final class Head {
         }
         float sum = 0f;
         for (int i = 0; i < k; i++) {
-          float e = (float) Math.exp(z[zOff + i] - max);
+          float e = (float) StrictMath.exp(z[zOff + i] - max);
           y[yOff + i] = e;
           sum += e;
         }

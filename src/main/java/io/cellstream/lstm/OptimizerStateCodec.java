@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 
 /**
  * The binary form of an {@link Adam} optimiser (its config, step count and both moments), which the
- * trainer keeps in its state store beside the parameters. Format version 1, little-endian:
+ * trainer keeps in its state store beside the parameters. Little-endian; version 1:
  *
  * <pre>
  * offset size
@@ -22,12 +22,16 @@ import java.nio.ByteBuffer;
  *  ..    4   CRC32 of all bytes before it
  * </pre>
  *
+ * Version 2 (written only with amsgrad on, so plain Adam still writes version 1 byte for byte): the reserved
+ * short holds flags (bit 0: amsgrad) and v̂, the largest second moments (4·n), follows v.
+ *
  * Same conventions and refusals as {@link ModelSnapshotCodec}.
  */
 public final class OptimizerStateCodec {
 
   public static final int MAGIC = 0x44415343; // bytes 'C' 'S' 'A' 'D'
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
+  private static final int FLAG_AMSGRAD = 1;
   static final int HEADER_BYTES = 36;
   private static final String WHAT = "optimiser state";
 
@@ -36,8 +40,9 @@ public final class OptimizerStateCodec {
   public static byte[] encode(Adam adam) {
     int n = adam.size();
     AdamConfig c = adam.config();
-    ByteBuffer b = BinaryFormat.writer(HEADER_BYTES + 8 * n + 4, MAGIC, FORMAT_VERSION);
-    b.putShort((short) 0);
+    boolean ams = c.amsgrad();
+    ByteBuffer b = BinaryFormat.writer(HEADER_BYTES + (ams ? 12 : 8) * n + 4, MAGIC, ams ? 2 : 1);
+    b.putShort((short) (ams ? FLAG_AMSGRAD : 0));
     b.putFloat(c.learningRate());
     b.putFloat(c.beta1());
     b.putFloat(c.beta2());
@@ -49,6 +54,11 @@ public final class OptimizerStateCodec {
     }
     for (float v : adam.v()) {
       b.putFloat(v);
+    }
+    if (ams) {
+      for (float v : adam.vMax()) {
+        b.putFloat(v);
+      }
     }
     return BinaryFormat.finish(b);
   }
@@ -65,7 +75,9 @@ public final class OptimizerStateCodec {
       throw new SnapshotFormatException(WHAT + " truncated: " + bytes.length + " bytes, shorter than its "
           + (HEADER_BYTES + 4) + "-byte header and CRC");
     }
-    b.getShort(); // reserved
+    int version = b.getShort(4);
+    int flags = b.getShort(); // reserved (0) in version 1
+    boolean ams = version >= 2 && (flags & FLAG_AMSGRAD) != 0;
     float lr = b.getFloat();
     float beta1 = b.getFloat();
     float beta2 = b.getFloat();
@@ -75,7 +87,7 @@ public final class OptimizerStateCodec {
     if (n < 0 || n > (Integer.MAX_VALUE - HEADER_BYTES - 4) / 8) {
       throw new SnapshotFormatException(WHAT + " is corrupt: parameter count " + n);
     }
-    BinaryFormat.checkLengthAndCrc(bytes, HEADER_BYTES + 8 * n + 4, WHAT, n + " parameters");
+    BinaryFormat.checkLengthAndCrc(bytes, HEADER_BYTES + (ams ? 12 : 8) * n + 4, WHAT, n + " parameters");
     if (expectedSize >= 0 && n != expectedSize) {
       throw new SnapshotFormatException(WHAT + " has mismatched sizes: it holds moments for " + n
           + " parameters, the model has " + expectedSize);
@@ -85,7 +97,7 @@ public final class OptimizerStateCodec {
     }
     AdamConfig config;
     try {
-      config = new AdamConfig(lr, beta1, beta2, eps);
+      config = new AdamConfig(lr, beta1, beta2, eps, ams);
     } catch (IllegalArgumentException e) {
       throw new SnapshotFormatException(WHAT + " has an invalid config: " + e.getMessage(), e);
     }
@@ -93,11 +105,16 @@ public final class OptimizerStateCodec {
     float[] v = new float[n];
     BinaryFormat.readFloats(b, m, WHAT, "m");
     BinaryFormat.readFloats(b, v, WHAT, "v");
+    float[] vMax = null;
+    if (ams) {
+      vMax = new float[n];
+      BinaryFormat.readFloats(b, vMax, WHAT, "vMax");
+    }
     for (int i = 0; i < n; i++) {
       if (v[i] < 0) {
         throw new SnapshotFormatException(WHAT + ": v[" + i + "] is negative (" + v[i] + ")");
       }
     }
-    return new Adam(config, m, v, step);
+    return new Adam(config, m, v, vMax, step);
   }
 }

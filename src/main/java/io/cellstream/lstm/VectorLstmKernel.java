@@ -305,7 +305,14 @@ final class VectorLstmKernel implements LstmKernel {
       for (int u = 0; u < hPad; u += L) {
         acc = FloatVector.fromArray(SPECIES, wy, row + u).fma(FloatVector.fromArray(SPECIES, hv, hOff + u), acc);
       }
-      logits[o] = params[byOff + o] + acc.reduceLanes(VectorOperators.ADD);
+      // Lanes summed in a fixed order, not reduceLanes(ADD): its order (and so its rounding) differs between the
+      // interpreter's fallback and C2's intrinsic, and a prediction must not depend on how warm the JIT is
+      // (a restarted instance must reproduce an uninterrupted run bit for bit).
+      float sum = 0f;
+      for (int lane = 0; lane < L; lane++) {
+        sum += acc.lane(lane);
+      }
+      logits[o] = params[byOff + o] + sum;
     }
   }
 

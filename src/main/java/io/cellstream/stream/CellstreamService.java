@@ -104,7 +104,14 @@ public final class CellstreamService implements AutoCloseable {
   /** Closes cleanly; returns false if that did not finish within {@code timeout}. */
   public boolean close(Duration timeout) {
     log.info("closing cellstream (timeout {})", timeout);
-    boolean clean = streams.close(new KafkaStreams.CloseOptions().timeout(timeout));
+    // Leave the group on a clean stop, so the other instances take this one's partitions at once instead of
+    // after session.timeout.ms. With static membership (group.instance.id) staying is the point: a restart
+    // within the session timeout gets the same partitions back without a rebalance.
+    boolean staticMember = streamsProperties.containsKey("group.instance.id")
+        || streamsProperties.containsKey("main.consumer.group.instance.id");
+    boolean clean = streams.close(org.apache.kafka.streams.CloseOptions.timeout(timeout).withGroupMembershipOperation(
+        staticMember ? org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
+            : org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     log.info("closed cellstream {}", clean ? "cleanly" : "with a timeout");
     return clean;
   }

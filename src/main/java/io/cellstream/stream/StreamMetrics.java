@@ -56,9 +56,10 @@ public final class StreamMetrics {
           .description("Labels (inline and delayed) by what became of them").register(registry));
     }
     examples = Counter.builder("cellstream.training.examples").description("Training examples made by the label join").register(registry);
-    updatesApplied = Counter.builder("cellstream.training.updates").tag("result", "applied").register(registry);
-    updatesRefusedNonFinite = Counter.builder("cellstream.training.updates").tag("result", "refused-non-finite").register(registry);
-    updatesRefusedLoss = Counter.builder("cellstream.training.updates").tag("result", "refused-loss-guard").register(registry);
+    String updates = "Trainer updates (one per minibatch): applied, or refused and the parameters kept";
+    updatesApplied = Counter.builder("cellstream.training.updates").tag("result", "applied").description(updates).register(registry);
+    updatesRefusedNonFinite = Counter.builder("cellstream.training.updates").tag("result", "refused-non-finite").description(updates).register(registry);
+    updatesRefusedLoss = Counter.builder("cellstream.training.updates").tag("result", "refused-loss-guard").description(updates).register(registry);
     modelsPublished = Counter.builder("cellstream.models.published").description("Model versions published by the trainer").register(registry);
     modelSwaps = Counter.builder("cellstream.model.swaps").description("Model versions taken into use by this instance").register(registry);
     stateUnreadable = Counter.builder("cellstream.state.unreadable")
@@ -66,13 +67,20 @@ public final class StreamMetrics {
     stepLatency = Timer.builder("cellstream.step.latency").description("Decode, LSTM step and state update per event")
         .publishPercentileHistogram().register(registry);
     exampleSteps = DistributionSummary.builder("cellstream.training.example.steps").description("BPTT steps per training example").register(registry);
-    registry.gauge("cellstream.model.version", modelVersion);
-    registry.gauge("cellstream.trainer.model.version", trainerVersion);
-    registry.gauge("cellstream.training.loss", this, m -> m.lastTrainingLoss);
-    registry.gauge("cellstream.prequential.logloss", this, StreamMetrics::prequentialLogLoss);
-    registry.gauge("cellstream.prequential.accuracy", this, StreamMetrics::prequentialAccuracy);
-    registry.gauge("cellstream.prequential.mae", this, StreamMetrics::prequentialMae);
-    registry.gauge("cellstream.prequential.pairs", prequentialPairs, LongAdder::doubleValue);
+    io.micrometer.core.instrument.Gauge.builder("cellstream.model.version", modelVersion, AtomicLong::doubleValue)
+        .description("Model version this instance predicts with").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("cellstream.trainer.model.version", trainerVersion, AtomicLong::doubleValue)
+        .description("Newest version the trainer on this instance published (0 if the trainer runs elsewhere)").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("cellstream.training.loss", this, m -> m.lastTrainingLoss)
+        .description("Mean loss per labelled step of the last applied minibatch").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("cellstream.prequential.logloss", this, StreamMetrics::prequentialLogLoss)
+        .description("Mean loss of predictions against their labels, scored before learning from them (log-loss; ½ squared error for regression)").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("cellstream.prequential.accuracy", this, StreamMetrics::prequentialAccuracy)
+        .description("Fraction of classifications right, scored before learning from the label").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("cellstream.prequential.mae", this, StreamMetrics::prequentialMae)
+        .description("Mean absolute error of regressions, scored before learning from the label").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("cellstream.prequential.pairs", prequentialPairs, LongAdder::doubleValue)
+        .description("(prediction, label) pairs scored").register(registry);
   }
 
   /** For tests and tools that don't serve metrics. */

@@ -118,7 +118,7 @@ public final class Targets {
       case REGRESSION -> {
         for (int i = 0; i < k; i++) {
           double e = y[i] - t[i];
-          loss += e * e;
+          loss += 0.5 * e * e; // ½Σ(y−t)², as the engine and the PyTorch reference define it
         }
       }
     }

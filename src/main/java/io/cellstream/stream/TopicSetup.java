@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,8 +55,8 @@ public final class TopicSetup {
           }
         }
       }
-      Map<String, TopicDescription> d = admin.describeTopics(List.of(topics.events(), topics.labels(),
-          topics.trainingExamples())).allTopicNames().get(30, TimeUnit.SECONDS);
+      Map<String, TopicDescription> d = describeOnceKnown(admin,
+          List.of(topics.events(), topics.labels(), topics.trainingExamples()));
       int training = d.get(topics.trainingExamples()).partitions().size();
       if (training != 1) {
         throw new IllegalStateException("training topic " + topics.trainingExamples() + " has " + training
@@ -70,6 +71,27 @@ public final class TopicSetup {
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot create or check topics on the Kafka cluster: " + e.getMessage()
           + " (is bootstrap.servers right and the broker reachable?)", e);
+    }
+  }
+
+  /**
+   * Describes the topics, waiting out the short window after creation in which the controller knows a topic
+   * but the broker answering the describe does not host it yet (UnknownTopicOrPartition).
+   */
+  private static Map<String, TopicDescription> describeOnceKnown(Admin admin, List<String> names)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    long backoffMs = 50;
+    while (true) {
+      try {
+        return admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        TimeUnit.MILLISECONDS.sleep(backoffMs);
+        backoffMs = Math.min(1000, backoffMs * 2);
+      }
     }
   }
 }

@@ -195,6 +195,7 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
     // Continue from the old parameters with fresh moments: the old ones belong to another trajectory.
     Parameters params = target.model().parametersCopy();
     trainer = new MinibatchTrainer(params, new Adam(training.adam(), params.size()), trainerConfig(), kernel);
+    examplesSeen = target.model().examplesSeen(); // the restored parameters have learned from that many
     pending.clear();
     log.info("rolling back to version {} (request {})", c.targetVersion(), c.requestId());
     publish("rollback", c.targetVersion());
@@ -338,7 +339,10 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
     Parameters params = m.parametersCopy();
     Adam adam = OptimizerStateCodec.decode(optimizer, params.size());
-    Adam configured = new Adam(training.adam(), adam.m(), adam.v(), adam.steps());
+    // The configured hyper-parameters win over the stored ones; the moments carry over (v̂ from v if the
+    // stored optimiser had no amsgrad).
+    Adam configured = new Adam(training.adam(), adam.m(), adam.v(),
+        adam.vMax() != null ? adam.vMax() : adam.v().clone(), adam.steps());
     trainer = new MinibatchTrainer(params, configured, trainerConfig(), kernel);
     try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(meta))) {
       in.readInt();

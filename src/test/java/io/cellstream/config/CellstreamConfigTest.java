@@ -117,4 +117,74 @@ class CellstreamConfigTest {
         .hasMessageContaining("cellstream.admin.token: use at least 16 characters")
         .hasMessageNotContaining("short (");
   }
+
+  @Test
+  void everyDocumentedKeyHasItsOwnPrefixedVariable() {
+    assertThat(Settings.envName("cellstream.model.hidden-size")).isEqualTo("CELLSTREAM_MODEL_HIDDEN_SIZE");
+    assertThat(Settings.envName("bootstrap.servers")).isEqualTo("CELLSTREAM_BOOTSTRAP_SERVERS");
+    assertThat(Settings.envName("schema.registry.url")).isEqualTo("CELLSTREAM_SCHEMA_REGISTRY_URL");
+    assertThat(CellstreamConfig.keyNames().stream().map(Settings::envName).distinct().count())
+        .as("no two keys share a variable").isEqualTo(CellstreamConfig.keyNames().size());
+    assertThat(CellstreamConfig.keyNames()).allMatch(k -> Settings.envName(k).startsWith("CELLSTREAM_")
+        && !Settings.envName(k).startsWith("CELLSTREAM_KAFKA_"));
+  }
+
+  @Test
+  void onlyPrefixedVariablesAreRead() {
+    Settings s = defaults().withEnvironment(Map.of(
+        "BOOTSTRAP_SERVERS", "elsewhere:9092",          // a generic name some other tool set: ignored
+        "APPLICATION_ID", "not-ours",
+        "CELLSTREAM_BOOTSTRAP_SERVERS", "kafka-1:9092,kafka-2:9092",
+        "CELLSTREAM_SCHEMA_REGISTRY_URL", "http://registry:8081",
+        "CELLSTREAM_KAFKA_SECURITY_PROTOCOL", "SSL",
+        "CELLSTREAM_JAVA_OPTS", "-Xmx1g"), CellstreamConfig.keyNames());
+    CellstreamConfig c = CellstreamConfig.from(s);
+    assertThat(c.kafka().getProperty("bootstrap.servers")).isEqualTo("kafka-1:9092,kafka-2:9092");
+    assertThat(c.applicationId()).isEqualTo("cellstream");
+    assertThat(c.schemaRegistryUrl()).isEqualTo("http://registry:8081");
+    assertThat(c.kafka().getProperty("security.protocol")).isEqualTo("SSL");
+    assertThat(c.kafka()).doesNotContainKey("java.opts");
+    assertThat(s.get("bootstrap.servers").source()).isEqualTo("environment CELLSTREAM_BOOTSTRAP_SERVERS");
+  }
+
+  @Test
+  void theDocumentedVariableBeatsTheGenericKafkaOneForTheSameKey() {
+    Settings s = defaults().withEnvironment(Map.of(
+        "CELLSTREAM_KAFKA_BOOTSTRAP_SERVERS", "generic:9092",
+        "CELLSTREAM_BOOTSTRAP_SERVERS", "documented:9092"), CellstreamConfig.keyNames());
+    assertThat(s.value("bootstrap.servers")).isEqualTo("documented:9092");
+  }
+
+  @Test
+  void secretsComeFromFilesNamedByFileVariables(@TempDir Path dir) throws IOException {
+    Path token = dir.resolve("token");
+    Files.writeString(token, "s3cr3t-token-from-a-file\n");
+    Path jaas = dir.resolve("jaas");
+    Files.writeString(jaas, "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"pw-in-file\";");
+    Settings s = defaults().withEnvironment(Map.of(
+        "CELLSTREAM_ADMIN_TOKEN_FILE", token.toString(),
+        "CELLSTREAM_KAFKA_SASL_JAAS_CONFIG_FILE", jaas.toString()), CellstreamConfig.keyNames());
+    CellstreamConfig c = CellstreamConfig.from(s);
+    assertThat(c.adminToken()).isEqualTo("s3cr3t-token-from-a-file");
+    assertThat(c.kafka().getProperty("sasl.jaas.config")).contains("pw-in-file");
+    assertThat(s.get("cellstream.admin.token").source()).contains(token.toString()).contains("cellstream.admin.token.file");
+    assertThat(s.describe()).doesNotContain("s3cr3t-token-from-a-file").doesNotContain("pw-in-file");
+  }
+
+  @Test
+  void anUnreadableFileOfADocumentedKeyIsOneProblem(@TempDir Path dir) {
+    Settings s = defaults().withEnvironment(Map.of("CELLSTREAM_ADMIN_TOKEN_FILE", dir.resolve("nope").toString()),
+        CellstreamConfig.keyNames());
+    assertThatThrownBy(() -> CellstreamConfig.from(s))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).problems()).singleElement().asString()
+            .startsWith("cellstream.admin.token.file: cannot read").contains("environment CELLSTREAM_ADMIN_TOKEN_FILE"));
+  }
+
+  @Test
+  void passwordsInUrlsAreNotPrinted() {
+    Settings s = defaults().withCommandLine(Map.of("schema.registry.url", "https://svc:hunter2@registry.example:8081"));
+    assertThat(s.describe()).contains("schema.registry.url = https://******@registry.example:8081").doesNotContain("hunter2");
+    assertThat(Settings.redactUrl("cannot reach http://a:b@h:1/x and https://h2/y")).isEqualTo("cannot reach http://******@h:1/x and https://h2/y");
+  }
 }

@@ -127,14 +127,25 @@ final class LoopHarness implements AutoCloseable {
         .setFeatures(f).setTarget(target).build();
   }
 
+  /** The first failed send since the last flush; a lost event would otherwise show up as a missing prediction. */
+  private final java.util.concurrent.atomic.AtomicReference<Exception> sendFailure = new java.util.concurrent.atomic.AtomicReference<>();
+
   void send(Event e) {
     byte[] value = serdes.events().encode(settings.topics().events(), e);
     producer.send(new ProducerRecord<>(settings.topics().events(), null, e.getEventTime().toEpochMilli(),
-        e.getEntityId().getBytes(StandardCharsets.UTF_8), value));
+        e.getEntityId().getBytes(StandardCharsets.UTF_8), value), (md, ex) -> {
+          if (ex != null) {
+            sendFailure.compareAndSet(null, ex);
+          }
+        });
   }
 
   void flush() {
     producer.flush();
+    Exception failed = sendFailure.getAndSet(null);
+    if (failed != null) {
+      throw new IllegalStateException("an event was not written to " + settings.topics().events(), failed);
+    }
   }
 
   void publishModel(ModelVersion v) throws Exception {

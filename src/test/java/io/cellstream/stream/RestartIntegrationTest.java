@@ -41,10 +41,12 @@ class RestartIntegrationTest {
       await().atMost(Duration.ofSeconds(60)).until(() -> h.predictions().size() >= 150);
       assertThat(first.close(Duration.ofSeconds(30))).isTrue();
 
-      h.startService("a"); // same state directory
+      CellstreamService second = h.startService("a"); // same state directory
       events.subList(300, 600).forEach(h::send);
       h.flush();
-      await().atMost(Duration.ofSeconds(90)).until(() -> h.predictions().size() >= 600);
+      await().atMost(Duration.ofSeconds(90))
+          .alias("600 predictions after the restart (instance " + second.streams().state() + ")")
+          .until(() -> h.predictions().size() >= 600);
       assertExactlyTheUninterruptedPredictions(h, events);
     }
   }

@@ -1,0 +1,233 @@
+package io.cellstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cellstream.avro.Event;
+import io.cellstream.avro.Prediction;
+import io.cellstream.lstm.Init;
+import io.cellstream.lstm.Model;
+import io.cellstream.lstm.ModelSpec;
+import io.cellstream.lstm.Task;
+import io.cellstream.stream.CellstreamSerdes;
+import io.cellstream.stream.ModelRecords;
+import io.cellstream.stream.ModelVersion;
+import io.cellstream.stream.StreamSettings;
+import io.cellstream.stream.TopicSetup;
+import io.cellstream.testing.SharedStack;
+import io.cellstream.testing.SharedStackExtension;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * import and replay against a running broker and registry (the shared embedded pair, used as an external one:
+ * the commands only get --bootstrap-servers and --schema-registry-url).
+ */
+@ExtendWith(SharedStackExtension.class)
+class ImportReplayIntegrationTest {
+
+  record Run(int exit, String out, String err) {}
+
+  static Run cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = CellstreamCommand.commandLine();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int code = cl.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  private static List<String> common(String prefix) {
+    return List.of("--bootstrap-servers", SharedStack.bootstrapServers(),
+        "--schema-registry-url", SharedStack.schemaRegistryUrl(),
+        "--application-id", prefix + "-live",
+        "--set", "cellstream.topic.events=" + prefix + "-events",
+        "--set", "cellstream.topic.labels=" + prefix + "-labels",
+        "--set", "cellstream.topic.predictions=" + prefix + "-predictions",
+        "--set", "cellstream.topic.dead-letters=" + prefix + "-dead-letters",
+        "--set", "cellstream.topic.models=" + prefix + "-models",
+        "--set", "cellstream.model.name=m",
+        "--set", "cellstream.model.input-size=2",
+        "--set", "cellstream.model.hidden-size=8",
+        "--set", "cellstream.window.steps=8",
+        "--set", "cellstream.window.checkpoint-every=4",
+        "--set", "cellstream.training.bptt-steps=4",
+        "--set", "cellstream.training.batch-size=4",
+        "--set", "cellstream.training.learning-rate=0.01",
+        "--set", "cellstream.training.publish.every-examples=50");
+  }
+
+  /** The subcommand, then the shared options, then the command's own. */
+  private static String[] args(List<String> common, String command, String... more) {
+    List<String> all = new ArrayList<>();
+    all.add(command);
+    all.addAll(common);
+    all.addAll(List.of(more));
+    return all.toArray(String[]::new);
+  }
+
+  /** A CSV whose label needs one step of memory: was the entity's previous f1 positive? Plus five bad rows. */
+  private static Path csv(Path dir, int entities, int perEntity) throws Exception {
+    SplittableRandom r = new SplittableRandom(3);
+    StringBuilder b = new StringBuilder("card,ts,f1,f2,label\n");
+    float[] previous = new float[entities];
+    List<String> rows = new ArrayList<>();
+    long t0 = 1_714_521_600_000L;
+    for (int i = 0; i < perEntity; i++) {
+      for (int e = 0; e < entities; e++) {
+        float f1 = (float) r.nextGaussian();
+        String label = i == 0 ? "" : (previous[e] > 0 ? "1" : "0");
+        previous[e] = f1;
+        rows.add(String.format(Locale.ROOT, "c%d,%d,%s,%s,%s", e, t0 + (long) (i * entities + e) * 1000, f1,
+            (float) r.nextGaussian(), label));
+      }
+    }
+    java.util.Collections.shuffle(rows, new java.util.Random(1)); // import sorts by time
+    rows.forEach(x -> b.append(x).append('\n'));
+    b.append("c1,2024-05-01T00:00:00Z,oops,1,0\n");
+    b.append(",2024-05-01T00:00:00Z,1,1,0\n");
+    b.append("c1,not-a-time,1,1,0\n");
+    b.append("c1,2024-05-01T00:00:00Z,1,1,7\n");
+    b.append("c1,2024-05-01T00:00:00Z,1\n");
+    Path file = dir.resolve("tx.csv");
+    Files.writeString(file, b.toString());
+    return file;
+  }
+
+  @Test
+  void importThenReplayFromAFreshModelLearnsAndLeavesTheLiveTopicsAlone(@TempDir Path dir) throws Exception {
+    String prefix = SharedStack.uniqueName("imp");
+    List<String> common = common(prefix);
+    try (var admin = SharedStack.get().kafka().newAdmin()) {
+      TopicSetup.ensure(admin, new StreamSettings.Topics(prefix + "-events", prefix + "-labels", prefix + "-predictions",
+          prefix + "-dead-letters", prefix + "-models", prefix + "-live-training-examples"), 2, (short) 1, true);
+    }
+    Path file = csv(dir, 20, 150);
+    Run imp = cli(args(common, "import", "--csv", file.toString(), "--entity", "card", "--time", "ts",
+        "--features", "f*", "--target", "label", "--task", "binary"));
+    assertThat(imp.exit()).as(imp.err()).isZero();
+    assertThat(imp.out()).contains("imported 3000 events (2980 with a target) into " + prefix + "-events")
+        .contains("skipped 5 of 3005 rows");
+    assertThat(imp.err()).contains("line 3002, column f1: 'oops' is not a number")
+        .contains("line 3003, column card: empty entity id")
+        .contains("line 3005, column label: binary target must be 0 or 1, got 7.0")
+        .contains("line 3006: has 3 fields, the header has 5");
+
+    // In time order within each entity, as Avro through the registry.
+    CellstreamSerdes serdes = CellstreamSerdes.using(SharedStack.registryClient());
+    List<Event> imported = readAll(prefix + "-events", 2, v -> serdes.events().decode(prefix + "-events", v));
+    assertThat(imported).hasSize(3000);
+    Map<String, List<Long>> times = new java.util.HashMap<>();
+    imported.forEach(e -> times.computeIfAbsent(e.getEntityId(), k -> new ArrayList<>()).add(e.getEventTime().toEpochMilli()));
+    times.values().forEach(ts -> assertThat(ts).isSorted());
+
+    Path reports = dir.resolve("report");
+    Run replay = cli(args(common, "replay", "--report-dir", reports.toString(), "--json", "--replay-id", prefix + "-r1"));
+    assertThat(replay.exit()).as(replay.err()).isZero();
+    String[] lines = replay.out().strip().split("\n");
+    JsonNode summary = new ObjectMapper().readTree(lines[lines.length - 1]);
+    assertThat(summary.path("models").has("lstm")).isTrue();
+    assertThat(summary.path("models").has("nomemory")).isTrue();
+    assertThat(summary.path("models").path("lstm").path("scored").asLong()).isEqualTo(2980);
+    double lstmAuc = summary.path("models").path("lstm").path("auc").asDouble();
+    double noMemoryAuc = summary.path("models").path("nomemory").path("auc").asDouble();
+    System.out.printf("replay: lstm AUC %.3f, no-memory AUC %.3f%n", lstmAuc, noMemoryAuc);
+    // All 3000 events are there at once, so the replay predicts faster than the trainer publishes: early
+    // predictions use early versions. Still clearly above what no memory can do.
+    assertThat(lstmAuc).as("the LSTM learns a one-step memory task that the no-memory model cannot")
+        .isGreaterThan(0.6).isGreaterThan(noMemoryAuc + 0.1);
+    assertThat(noMemoryAuc).isLessThan(0.65);
+    assertThat(Files.readString(reports.resolve("report.html"))).contains("<svg");
+
+    // The live deployment saw none of it; the replay's own topics are gone.
+    try (var admin = SharedStack.get().kafka().newAdmin()) {
+      assertThat(admin.listConsumerGroups().all().get()).noneMatch(g -> g.groupId().equals(prefix + "-live"));
+      assertThat(admin.listTopics().names().get()).noneMatch(t -> t.startsWith(prefix + "-r1-"));
+      var end = admin.listOffsets(Map.of(new TopicPartition(prefix + "-predictions", 0),
+          org.apache.kafka.clients.admin.OffsetSpec.latest())).all().get();
+      assertThat(end.values()).allMatch(o -> o.offset() == 0);
+    }
+  }
+
+  @Test
+  void replayFromAGivenLiveVersionPredictsWithIt(@TempDir Path dir) throws Exception {
+    String prefix = SharedStack.uniqueName("rv");
+    List<String> common = common(prefix);
+    StreamSettings.Topics topics = new StreamSettings.Topics(prefix + "-events", prefix + "-labels", prefix + "-predictions",
+        prefix + "-dead-letters", prefix + "-models", prefix + "-live-training-examples");
+    try (var admin = SharedStack.get().kafka().newAdmin()) {
+      TopicSetup.ensure(admin, topics, 2, (short) 1, true);
+    }
+    CellstreamSerdes serdes = CellstreamSerdes.using(SharedStack.registryClient());
+    ModelSpec spec = new ModelSpec(2, 8, 1, Task.BINARY);
+    ModelRecords records = new ModelRecords(serdes.models(), topics.models());
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(SharedStack.producerConfig())) {
+      for (long v = 1; v <= 3; v++) {
+        ModelVersion mv = new ModelVersion("m", Model.of(Init.uniform(spec, 100 + v), v, 1000 * v, 10 * v), "trained", v - 1, null);
+        byte[] bytes = records.encode(mv);
+        p.send(new ProducerRecord<>(topics.models(), ModelRecords.historyKey("m", v).getBytes(StandardCharsets.UTF_8), bytes)).get();
+        p.send(new ProducerRecord<>(topics.models(), "m".getBytes(StandardCharsets.UTF_8), bytes)).get();
+      }
+    }
+    Run imp = cli(args(common, "import", "--csv", csv(dir, 5, 20).toString(), "--entity", "card", "--time", "ts",
+        "--features", "f1,f2", "--target", "label"));
+    assertThat(imp.exit()).as(imp.err()).isZero();
+
+    Run replay = cli(args(common, "replay", "--from-version", "2", "--no-training", "--keep-topics",
+        "--replay-id", prefix + "-r2", "--report-dir", dir.resolve("r2").toString()));
+    assertThat(replay.exit()).as(replay.err()).isZero();
+    assertThat(replay.err()).contains("starting from live version 2");
+    List<Prediction> preds = readAll(prefix + "-r2-predictions", 2, v -> serdes.predictions().decode(prefix + "-r2-predictions", v));
+    assertThat(preds).hasSize(100);
+    assertThat(preds).extracting(Prediction::getModelVersion).containsOnly(2L);
+
+    Run missing = cli(args(common, "replay", "--from-version", "9", "--replay-id", prefix + "-r3"));
+    assertThat(missing.exit()).isEqualTo(1);
+    assertThat(missing.err()).contains("version 9 of model 'm' is not in the history");
+  }
+
+  interface Decoder<T> {
+    T decode(byte[] v) throws Exception;
+  }
+
+  static <T> List<T> readAll(String topic, int partitions, Decoder<T> decoder) throws Exception {
+    Map<String, Object> c = SharedStack.consumerConfig();
+    List<T> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
+      List<TopicPartition> tps = new ArrayList<>();
+      for (int p = 0; p < partitions; p++) {
+        tps.add(new TopicPartition(topic, p));
+      }
+      consumer.assign(tps);
+      consumer.seekToBeginning(tps);
+      Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          out.add(decoder.decode(r.value()));
+        }
+      }
+    }
+    return out;
+  }
+}
