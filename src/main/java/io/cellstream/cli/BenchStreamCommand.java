@@ -69,6 +69,9 @@ public final class BenchStreamCommand implements Callable<Integer> {
   @Option(names = "--scaling-events", paramLabel = "N", description = "Measured events of each scaling run (default 1M; quick 60k).")
   Long scalingEvents;
 
+  @Option(names = "--training-entities", paramLabel = "E", description = "Entities of the training run (default 1000; quick 500).")
+  Integer trainingEntities;
+
   @Option(names = "--training-events", paramLabel = "N", description = "Events of the training run (default 200k; quick 40k).")
   Long trainingEvents;
 
@@ -124,6 +127,7 @@ public final class BenchStreamCommand implements Callable<Integer> {
     if (repeats != null) o.repeats = repeats;
     if (scaling != null) o.scaling = List.copyOf(scaling);
     if (scalingEvents != null) o.scalingEvents = scalingEvents;
+    if (trainingEntities != null) o.trainingEntities = trainingEntities;
     if (trainingEvents != null) o.trainingEvents = trainingEvents;
     if (window != null) o.window = window;
     if (latencySeconds != null) o.latencySeconds = latencySeconds;
