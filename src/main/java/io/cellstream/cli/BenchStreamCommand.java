@@ -37,7 +37,7 @@ import picocli.CommandLine.Option;
     })
 public final class BenchStreamCommand implements Callable<Integer> {
 
-  @Option(names = "--quick", description = "Smaller sizes (E=10k, N=150k, scaling 1k/10k/100k, short phases): under two minutes here.")
+  @Option(names = "--quick", description = "Smaller sizes (E=10k, N=60k, 2 ratio pairs, scaling 1k/10k/100k, short phases): under two minutes here.")
   boolean quick;
 
   @Option(names = "--bootstrap-servers", paramLabel = "HOSTS",
@@ -57,16 +57,16 @@ public final class BenchStreamCommand implements Callable<Integer> {
   @Option(names = "--entities", paramLabel = "E", description = "Entities of the main runs (default 100k; quick 10k).")
   Integer entities;
 
-  @Option(names = "--events", paramLabel = "N", description = "Measured events of the main runs (default 1M; quick 150k).")
+  @Option(names = "--events", paramLabel = "N", description = "Measured events of the main runs (default 1M; quick 60k).")
   Long events;
 
-  @Option(names = "--repeats", paramLabel = "R", description = "LSTM / pass-through pairs on one thread (default 2; quick 1).")
+  @Option(names = "--repeats", paramLabel = "R", description = "LSTM / pass-through pairs on one thread (default 2; quick 2).")
   Integer repeats;
 
   @Option(names = "--scaling", paramLabel = "E,...", split = ",", description = "Entity counts of the scaling runs (default 1000,100000,1000000; quick 1000,10000,100000).")
   List<Integer> scaling;
 
-  @Option(names = "--scaling-events", paramLabel = "N", description = "Measured events of each scaling run (default 1M; quick 60k).")
+  @Option(names = "--scaling-events", paramLabel = "N", description = "Measured events of each scaling run (default 1M; quick 50k).")
   Long scalingEvents;
 
   @Option(names = "--training-entities", paramLabel = "E", description = "Entities of the training run (default 1000; quick 500).")
@@ -92,7 +92,7 @@ public final class BenchStreamCommand implements Callable<Integer> {
       description = "Phases to run, of ratio,threads,latency,training,scaling (default: all; ratio always runs).")
   List<String> phases;
 
-  @Option(names = "--warmup-events", paramLabel = "N", description = "Events of the unreported warm-up run (default 300k; quick 60k; 0 = none).")
+  @Option(names = "--warmup-events", paramLabel = "N", description = "Events of the unreported warm-up run (default 600k, or until the CPU per event settles and the JIT is mostly done; quick 50k; 0 = none).")
   Long warmupEvents;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A Kafka Streams setting for every run, e.g. processing.guarantee=at_least_once.")

@@ -49,8 +49,6 @@ public final class StreamBenchOptions {
   public List<Integer> latencyCommitMs;
   /** A longer commit interval for one more 1-thread throughput run; 0 = skip. */
   public int longCommitMs;
-  /** Entities per pass over the weights in the step processor (1 = off: one step per event). */
-  public int microBatch = 1;
   /** More Kafka Streams settings for every run (e.g. processing.guarantee=at_least_once). */
   public Map<String, String> streamsOverrides = new LinkedHashMap<>();
   /** Where the state directories go (deleted at the end). */
@@ -85,26 +83,26 @@ public final class StreamBenchOptions {
     o.latencySeconds = 30;
     o.latencyCommitMs = List.of(0, 20);
     o.longCommitMs = 1000;
-    o.warmupEvents = 300_000;
+    o.warmupEvents = 600_000;
     return o;
   }
 
-  /** Under two minutes here: smaller N and E (scaling 1k, 10k, 100k), one ratio pair, short phases. */
+  /** Under two minutes here: smaller N and E (scaling 1k, 10k, 100k), two short ratio pairs (LSTM first, then pass-through first), short phases, one latency run. */
   public static StreamBenchOptions quick() {
     StreamBenchOptions o = new StreamBenchOptions();
     o.quick = true;
     o.entities = 10_000;
-    o.events = 150_000;
-    o.repeats = 1;
+    o.events = 60_000;
+    o.repeats = 2;
     o.twoThreadRatio = false;
     o.scaling = List.of(1_000, 10_000, 100_000);
-    o.scalingEvents = 60_000;
+    o.scalingEvents = 50_000;
     o.trainingEntities = 500;
     o.trainingEvents = 40_000;
     o.latencySeconds = 6;
     o.latencyCommitMs = List.of(0);
     o.longCommitMs = 0;
-    o.warmupEvents = 60_000;
+    o.warmupEvents = 50_000;
     return o;
   }
 

@@ -41,10 +41,10 @@ class BenchStreamQuickTest {
     int code = cl.execute("bench", "stream", "--quick",
         "--bootstrap-servers", SharedStack.bootstrapServers(),
         "--schema-registry-url", SharedStack.schemaRegistryUrl(),
-        "--hidden", "16", "--entities", "300", "--events", "3000", "--warmup-events", "0",
+        "--hidden", "16", "--entities", "300", "--events", "3000", "--repeats", "1", "--warmup-events", "0",
         "--scaling", "100,300", "--scaling-events", "1500",
         "--training-entities", "50", "--training-events", "1500", "--window", "8",
-        "--latency-seconds", "2",
+        "--latency-seconds", "1.5",
         "--json", json.toString(), "--work-dir", dir.resolve("work").toString());
     String stdout = out.toString();
     assertEquals(0, code, () -> "exit code; stderr:\n" + err + "\nstdout:\n" + stdout);
@@ -91,6 +91,7 @@ class BenchStreamQuickTest {
     JsonNode training = j.get("training");
     assertTrue(training.get("examplesMade").asLong() > 0, "training " + training);
     assertTrue(training.get("examplesAbsorbedWhileEventsFlowed").asLong() >= 0, "training " + training);
+    assertTrue(training.at("/labelToModel/measured").asLong() > 0, "training " + training);
 
     JsonNode scaling = j.get("scaling");
     assertEquals(2, scaling.size(), "scaling " + scaling);
