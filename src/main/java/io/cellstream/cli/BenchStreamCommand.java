@@ -66,19 +66,19 @@ public final class BenchStreamCommand implements Callable<Integer> {
   @Option(names = "--scaling", paramLabel = "E,...", split = ",", description = "Entity counts of the scaling runs (default 1000,100000,1000000; quick 1000,10000,100000).")
   List<Integer> scaling;
 
-  @Option(names = "--scaling-events", paramLabel = "N", description = "Measured events of each scaling run (default 1M; quick 50k).")
+  @Option(names = "--scaling-events", paramLabel = "N", description = "Measured events of each scaling run (default 1M; quick 30k).")
   Long scalingEvents;
 
   @Option(names = "--training-entities", paramLabel = "E", description = "Entities of the training run (default 1000; quick 500).")
   Integer trainingEntities;
 
-  @Option(names = "--training-events", paramLabel = "N", description = "Events of the training run (default 200k; quick 40k).")
+  @Option(names = "--training-events", paramLabel = "N", description = "Events of the training run (default 200k; quick 20k).")
   Long trainingEvents;
 
   @Option(names = "--window", paramLabel = "W", description = "Label window of the training run (default 32).")
   Integer window;
 
-  @Option(names = "--latency-seconds", paramLabel = "S", description = "Length of each paced phase (default 30; quick 6).")
+  @Option(names = "--latency-seconds", paramLabel = "S", description = "Length of each paced phase (default 30; quick 4).")
   Double latencySeconds;
 
   @Option(names = "--latency-commit-ms", paramLabel = "MS,...", split = ",",
@@ -92,7 +92,7 @@ public final class BenchStreamCommand implements Callable<Integer> {
       description = "Phases to run, of ratio,threads,latency,training,scaling (default: all; ratio always runs).")
   List<String> phases;
 
-  @Option(names = "--warmup-events", paramLabel = "N", description = "Events of the unreported warm-up run (default 600k, or until the CPU per event settles and the JIT is mostly done; quick 50k; 0 = none).")
+  @Option(names = "--warmup-events", paramLabel = "N", description = "Events of the unreported warm-up run (default 600k, or until the CPU per event settles and the JIT is mostly done; quick 30k; 0 = none).")
   Long warmupEvents;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A Kafka Streams setting for every run, e.g. processing.guarantee=at_least_once.")

@@ -43,6 +43,8 @@ public final class StreamBenchOptions {
   public int window = 32;
   /** Duration of each paced phase (latency; label → model) in seconds; the first second is warm-up. */
   public double latencySeconds;
+  /** The trainer's time-based publish interval (it also publishes every 1,000 examples); label -> model follows it. */
+  public int publishSeconds = 10;
   /** Offered load of the latency phase, as a fraction of the measured 1-thread maximum. */
   public double loadFraction = 0.5;
   /** Commit intervals (ms) of the latency runs; 0 = the Kafka Streams default (100 ms under EOS). */
@@ -96,13 +98,14 @@ public final class StreamBenchOptions {
     o.repeats = 2;
     o.twoThreadRatio = false;
     o.scaling = List.of(1_000, 10_000, 100_000);
-    o.scalingEvents = 50_000;
+    o.scalingEvents = 30_000;
     o.trainingEntities = 500;
-    o.trainingEvents = 40_000;
-    o.latencySeconds = 6;
+    o.trainingEvents = 20_000;
+    o.latencySeconds = 4;
+    o.publishSeconds = 3;
     o.latencyCommitMs = List.of(0);
     o.longCommitMs = 0;
-    o.warmupEvents = 50_000;
+    o.warmupEvents = 30_000;
     return o;
   }
 

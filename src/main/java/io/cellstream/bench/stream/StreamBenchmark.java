@@ -695,7 +695,7 @@ public final class StreamBenchmark {
         new NewTopic(topics.models(), 1, (short) -1).configs(Map.of("cleanup.policy", "compact"))));
     StreamSettings settings = new StreamSettings(topics, "bench", spec(), 42L, 1.0f, window, 8,
         new StreamSettings.Training(training, 16, new AdamConfig(0.003f, 0.9f, 0.999f, 1e-8f), 16, 1.0f, 1000,
-            Duration.ofSeconds(10), 20f),
+            Duration.ofSeconds(o.publishSeconds), 20f),
         1 << 20, true);
     Map<String, String> props = new LinkedHashMap<>(o.streamsOverrides);
     props.putAll(extra);
@@ -731,6 +731,7 @@ public final class StreamBenchmark {
     c.put("scaling", o.scaling);
     c.put("scalingEvents", o.scalingEvents);
     c.put("window", o.window);
+    c.put("publishSeconds", o.publishSeconds);
     c.put("loadFraction", o.loadFraction);
     c.put("streamsOverrides", o.streamsOverrides);
     progress("bench stream (%s): D=%d H=%d, %s, %d cores, %s; kernel %s", o.quick ? "quick: smaller sizes" : "full",
