@@ -21,6 +21,7 @@ import io.cellstream.eval.TaskLabel;
 import io.cellstream.serde.SerdeException;
 import io.cellstream.stream.CellstreamSerdes;
 import io.cellstream.stream.ModelVersion;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,6 +36,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -45,6 +48,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -96,6 +100,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--json", description = "End with one line of JSON: per model (lstm, rnn, nomemory, ...) the final windowed metrics.")
   boolean json;
 
+  /** Set by the shutdown hook on Ctrl-C / SIGTERM; the run stops early and still reports. */
+  private final AtomicBoolean interrupted = new AtomicBoolean();
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -106,11 +113,32 @@ public final class DemoCommand implements Callable<Integer> {
         : Path.of("reports", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     Files.createDirectories(dir);
 
+    // The demo publishes a model version every second; its progress line shows the version, so the service's
+    // one-line-per-swap logging (right for an operator's log) would only bury the progress here.
+    for (String logger : new String[] {"io.cellstream.stream.TrainerProcessor", "io.cellstream.stream.ModelHolder"}) {
+      if (LoggerFactory.getLogger(logger) instanceof ch.qos.logback.classic.Logger l && !l.isDebugEnabled()) {
+        l.setLevel(ch.qos.logback.classic.Level.WARN);
+      }
+    }
     err.println("cellstream demo: " + info.title() + ", " + events + " events over " + task.entities + " entities");
     err.println("starting the embedded Kafka broker and schema registry (127.0.0.1) ...");
     err.flush();
     long t0 = System.nanoTime();
+    CountDownLatch finished = new CountDownLatch(1);
     try (EmbeddedStack stack = dataDir == null ? EmbeddedStack.start() : EmbeddedStack.start(dataDir)) {
+      // Ctrl-C: stop producing, report what was seen, close the service, then the broker — in that order.
+      stack.closeOnShutdownAfter(() -> {
+        if (finished.getCount() > 0) {
+          interrupted.set(true);
+          err.println("interrupted: stopping the stream, writing the report of what was seen, closing ...");
+          err.flush();
+          try {
+            finished.await(60, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      });
       err.printf(Locale.ROOT, "  Kafka %s, schema registry %s (%.1f s)%n", stack.bootstrapServers(),
           stack.schemaRegistryUrl(), (System.nanoTime() - t0) / 1e9);
       CellstreamConfig config = CellstreamConfig.from(serviceSettings(stack, info));
@@ -127,11 +155,31 @@ public final class DemoCommand implements Callable<Integer> {
           out.println(ReportWriter.summaryLine(result));
         }
         out.flush();
-        return 0;
+        return interrupted.get() ? 130 : 0;
       } finally {
         err.println("stopping the service and the embedded broker ...");
         err.flush();
         runner.close(Duration.ofSeconds(30));
+        if (dataDir == null) {
+          deleteRecursively(temporaryStateDir()); // the demo's state is throw-away unless --data-dir keeps it
+        }
+      }
+    } finally {
+      finished.countDown();
+    }
+  }
+
+  private static Path temporaryStateDir() {
+    return Path.of(System.getProperty("java.io.tmpdir"), "cellstream-demo-" + ProcessHandle.current().pid());
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
       }
     }
   }
@@ -166,7 +214,7 @@ public final class DemoCommand implements Callable<Integer> {
     if (dataDir != null) {
       s.put("state.dir", dataDir.resolve("streams").toString());
     } else {
-      s.put("state.dir", Path.of(System.getProperty("java.io.tmpdir"), "cellstream-demo-" + ProcessHandle.current().pid()).toString());
+      s.put("state.dir", temporaryStateDir().toString());
     }
     return new Settings().withDefaults(CellstreamConfig.defaults()).withCommandLine(s);
   }
@@ -196,6 +244,9 @@ public final class DemoCommand implements Callable<Integer> {
     long nextProgress = started;
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (StreamRecord r : gen) {
+        if (interrupted.get()) {
+          break;
+        }
         session.accept(r); // announces the event to the LSTM's track before its prediction can arrive
         switch (r) {
           case TaskEvent e -> {
@@ -214,7 +265,7 @@ public final class DemoCommand implements Callable<Integer> {
           }
         }
         // A live stream, not a bulk load: the service keeps within `backlog` events of the producer.
-        while (produced - predicted.get() > backlog) {
+        while (produced - predicted.get() > backlog && !interrupted.get()) {
           producer.flush();
           nextProgress = progress(err, session, runner, produced, predicted.get(), started, nextProgress);
           Thread.sleep(5);
@@ -224,20 +275,23 @@ public final class DemoCommand implements Callable<Integer> {
       producer.flush();
     }
     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-    while (predicted.get() < produced && System.nanoTime() < deadline) {
+    while (predicted.get() < produced && System.nanoTime() < deadline && !interrupted.get()) {
       nextProgress = progress(err, session, runner, produced, predicted.get(), started, nextProgress);
       Thread.sleep(20);
     }
     stop.set(true);
     reader.join(10_000);
     progress(err, session, runner, produced, predicted.get(), started, 0);
-    if (predicted.get() < produced) {
+    if (predicted.get() < produced && !interrupted.get()) {
       err.printf("warning: %d of %d predictions arrived in time%n", predicted.get(), produced);
     }
     session.finish();
     double seconds = (System.nanoTime() - started) / 1e9;
     Map<String, Object> run = new LinkedHashMap<>();
     run.put("mode", "live stream through Kafka (LSTM in the service) + in-process baselines");
+    if (interrupted.get()) {
+      run.put("interrupted", true);
+    }
     run.put("entities", task.entities);
     run.put("events", produced);
     run.put("seed", task.seed);
@@ -321,7 +375,12 @@ public final class DemoCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "%s, %d events: %s over the last %d scored%n", info.title(),
         ((Number) r.run().get("events")).longValue(), metric, r.options().window());
     for (ModelResult m : r.models()) {
-      out.printf(Locale.ROOT, "  %-10s %.4f (all: %.4f)%n", m.name(), m.metric(metric).window(), m.metric(metric).cumulative());
+      double window = m.metric(metric).window();
+      if (Double.isNaN(window)) {
+        out.printf(Locale.ROOT, "  %-10s -      (nothing scored yet)%n", m.name());
+      } else {
+        out.printf(Locale.ROOT, "  %-10s %.4f (all: %.4f)%n", m.name(), window, m.metric(metric).cumulative());
+      }
     }
     double chance = info.chance(metric);
     if (!Double.isNaN(chance)) {

@@ -180,6 +180,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     return admin;
   }
 
+  /**
+   * Drops this broker's own JVM shutdown hook: for an owner that stops the broker's clients first on shutdown
+   * (see {@link EmbeddedStack#closeOnShutdownAfter}), since hooks run concurrently and the broker would vanish
+   * under clients that are still closing.
+   */
+  void detachShutdownHook() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(cleanupHook);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down already: the hook runs as it would have
+    }
+  }
+
   /** Stops the broker (clean shutdown) and deletes its data directory if it was a temporary one. */
   @Override
   public void close() {

@@ -129,6 +129,15 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     return OptionalLong.empty();
   }
 
+  /** Drops the registry's own JVM shutdown hook; see {@link EmbeddedKafka#detachShutdownHook()}. */
+  void detachShutdownHook() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down already: the hook runs as it would have
+    }
+  }
+
   /** Stops the registry (SIGTERM, SIGKILL after 10 s) and removes its temporary files. */
   @Override
   public void close() {
@@ -140,7 +149,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     }
   }
 
-  private void stop() {
+  private synchronized void stop() {
     if (closed) {
       return;
     }

@@ -24,6 +24,7 @@ public final class EmbeddedStack implements AutoCloseable {
 
   private final EmbeddedKafka kafka;
   private final EmbeddedSchemaRegistry registry;
+  private Thread orderedShutdown; // set by closeOnShutdownAfter
 
   private EmbeddedStack(EmbeddedKafka kafka, EmbeddedSchemaRegistry registry) {
     this.kafka = kafka;
@@ -94,9 +95,39 @@ public final class EmbeddedStack implements AutoCloseable {
     return c;
   }
 
+  /**
+   * On JVM shutdown (Ctrl-C, SIGTERM), runs {@code first} — typically: tell the application to stop its clients
+   * and wait until it has — and only then stops the broker and the registry. Without this, the components' own
+   * hooks, which the JVM runs concurrently with any other, pull the broker from under clients still closing.
+   */
+  public synchronized void closeOnShutdownAfter(Runnable first) {
+    kafka.detachShutdownHook();
+    registry.detachShutdownHook();
+    orderedShutdown = new Thread(() -> {
+      try {
+        first.run();
+      } finally {
+        close();
+      }
+    }, "embedded-stack-shutdown");
+    Runtime.getRuntime().addShutdownHook(orderedShutdown);
+  }
+
   /** Stops both, the registry in the background while the broker shuts down. */
   @Override
   public void close() {
+    Thread hook;
+    synchronized (this) {
+      hook = orderedShutdown;
+      orderedShutdown = null;
+    }
+    if (hook != null && hook != Thread.currentThread()) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // the JVM is shutting down already
+      }
+    }
     CompletableFuture<Void> r = CompletableFuture.runAsync(registry::close);
     try {
       kafka.close();

@@ -181,6 +181,7 @@ public final class NoMemoryLearner implements OnlineLearner {
     m.put("parameters", params.length);
     m.put("batchSize", batchSize);
     m.put("learningRate", adam.config().learningRate());
+    m.put("amsgrad", adam.config().amsgrad());
     m.put("clipNorm", clipNorm);
     m.put("ringCapacity", ringCapacity);
     m.put("entities", entities.size());

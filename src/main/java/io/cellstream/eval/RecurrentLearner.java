@@ -191,6 +191,7 @@ public class RecurrentLearner implements OnlineLearner {
     m.put("ringCapacity", config.ringCapacity());
     m.put("batchSize", config.batchSize());
     m.put("learningRate", config.learningRate());
+    m.put("amsgrad", config.adam().amsgrad());
     m.put("clipNorm", config.clipNorm());
     m.put("weightDecay", config.weightDecay());
     m.put("seed", config.seed());

@@ -57,6 +57,9 @@ public final class CellstreamService implements AutoCloseable {
     out.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, "-1");
     // Our global processor handles its own bad records; opt in now to what becomes the default in Kafka 5.
     out.put("processing.exception.handler.global.enabled", "true");
+    // The partition assignor rebuilds a StreamsConfig from the main consumer's settings and would warn about
+    // the same flag again (a Kafka 4.4 quirk): hand it the flag through the main-consumer prefix too.
+    out.put(StreamsConfig.mainConsumerPrefix("processing.exception.handler.global.enabled"), "true");
     out.putAll(p);
     for (String required : new String[] {StreamsConfig.APPLICATION_ID_CONFIG, StreamsConfig.BOOTSTRAP_SERVERS_CONFIG}) {
       if (!out.containsKey(required)) {

@@ -59,7 +59,8 @@ class RestartIntegrationTest {
       try {
         events.subList(0, 300).forEach(h::send);
         h.flush();
-        await().atMost(Duration.ofSeconds(90)).until(() -> h.predictions().size() >= 100);
+        await().atMost(Duration.ofSeconds(90)).alias("100 predictions from the child JVM (its log: " + childLog(h) + ")")
+            .until(() -> h.predictions().size() >= 100);
         child.destroyForcibly(); // SIGKILL: no close, no commit, an open transaction left behind
         assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(child.exitValue()).isEqualTo(137);
@@ -67,7 +68,8 @@ class RestartIntegrationTest {
         child = startChild(h);
         events.subList(300, 600).forEach(h::send);
         h.flush();
-        await().atMost(Duration.ofSeconds(120)).until(() -> h.predictions().size() >= 600);
+        await().atMost(Duration.ofSeconds(120)).alias("600 predictions after the restarted child (its log: " + childLog(h) + ")")
+            .until(() -> h.predictions().size() >= 600);
         assertExactlyTheUninterruptedPredictions(h, events);
       } finally {
         child.destroy();
@@ -87,6 +89,10 @@ class RestartIntegrationTest {
       assertThat(LoopHarness.outputs(p)).as("prediction for %s", p.getEventId()).containsExactly(expected.get(p.getEventId()));
       assertThat(p.getModelVersion()).isEqualTo(1);
     }
+  }
+
+  private static Path childLog(LoopHarness h) {
+    return Path.of("target", "it-state", h.applicationId + "-child.log").toAbsolutePath();
   }
 
   /** `cellstream run` in a child JVM with the harness's settings, so that it can be killed for real. */
@@ -126,7 +132,7 @@ class RestartIntegrationTest {
       cmd.add("--set");
       cmd.add(k + "=" + v);
     });
-    Path log = Path.of("target", "it-state", h.applicationId + "-child.log");
+    Path log = childLog(h);
     Files.createDirectories(log.getParent());
     return new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(log.toString()))).start();
