@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
@@ -138,19 +139,32 @@ final class Deployment implements AutoCloseable {
   }
 
   /** Mean size in bytes of the stored memory of the given entities (read through an interactive query). */
-  double meanValueBytes(List<String> entityIds) {
-    ReadOnlyKeyValueStore<String, byte[]> store = service.streams().store(StoreQueryParameters.fromNameAndType(
-        CellstreamTopology.ENTITY_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
-    long sum = 0;
-    int n = 0;
-    for (String id : entityIds) {
-      byte[] v = store.get(id);
-      if (v != null) {
-        sum += v.length;
-        n++;
+  double meanValueBytes(List<String> entityIds) throws InterruptedException {
+    // A follow-up rebalance can take the store offline for a moment right after the last prediction (seen in a
+    // test: PARTITIONS_ASSIGNED); wait for RUNNING and ask again rather than fail the whole benchmark.
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      try {
+        awaitRunning(Duration.ofSeconds(60));
+        ReadOnlyKeyValueStore<String, byte[]> store = service.streams().store(StoreQueryParameters.fromNameAndType(
+            CellstreamTopology.ENTITY_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+        long sum = 0;
+        int n = 0;
+        for (String id : entityIds) {
+          byte[] v = store.get(id);
+          if (v != null) {
+            sum += v.length;
+            n++;
+          }
+        }
+        return n == 0 ? Double.NaN : (double) sum / n;
+      } catch (InvalidStateStoreException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(50);
       }
     }
-    return n == 0 ? Double.NaN : (double) sum / n;
   }
 
   /** Bytes on disk of the entity-state RocksDB stores of every task (SST files and all), after close. */
