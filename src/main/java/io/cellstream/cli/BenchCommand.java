@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks. Run one of the subcommands below.",
-    subcommands = {BenchKernelCommand.class})
+    subcommands = {BenchKernelCommand.class, BenchStreamCommand.class})
 public final class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

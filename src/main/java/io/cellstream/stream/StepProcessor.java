@@ -12,8 +12,7 @@ import io.cellstream.state.EntityStateCodec;
 import io.cellstream.state.StateFormatException;
 import io.cellstream.state.TrainingExampleCodec;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -39,7 +38,7 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
   private final ModelHolder models;
   private final InitialModel initial;
   private final AvroSerde<Event> events;
-  private final AvroSerde<Prediction> predictions;
+  private final PredictionWriter predictionWriter;
   private final DeadLetters deadLetters;
   private final StreamMetrics metrics;
   private final LstmKernel kernel;
@@ -63,7 +62,7 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     this.models = models;
     this.initial = initial;
     this.events = events;
-    this.predictions = predictions;
+    this.predictionWriter = new PredictionWriter(predictions);
     this.deadLetters = deadLetters;
     this.metrics = metrics;
     this.kernel = kernel;
@@ -116,10 +115,11 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
           + "' has no key: key events by entityId so that one entity's events stay in order on one partition", null);
       return;
     }
-    String key = new String(record.key(), StandardCharsets.UTF_8);
-    if (!key.equals(entityId)) {
-      deadLetters.send(context, record, DeadLetterReason.KEY_MISMATCH, "event key '" + key
-          + "' differs from its entityId '" + entityId + "'", null);
+    // Compared as bytes: the partitioner hashed these bytes, and the prediction's entityId is written from them.
+    byte[] entityIdUtf8 = entityId.getBytes(StandardCharsets.UTF_8);
+    if (!Arrays.equals(record.key(), entityIdUtf8)) {
+      deadLetters.send(context, record, DeadLetterReason.KEY_MISMATCH, "event key '"
+          + new String(record.key(), StandardCharsets.UTF_8) + "' differs from its entityId '" + entityId + "'", null);
       return;
     }
     List<Float> features = event.getFeatures();
@@ -159,19 +159,10 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     kernel.step(model.model(), x, 0, state.h, state.c, settings.keepGates() ? gates : null, y, workspace);
     state.endStep(y, settings.keepGates() ? gates : null, model.version(), eventTime);
 
-    Prediction p = Prediction.newBuilder()
-        .setEntityId(entityId)
-        .setEventId(eventId)
-        .setEventTime(event.getEventTime())
-        .setPredictionTime(Instant.ofEpochMilli(System.currentTimeMillis()))
-        .setModelName(models.name())
-        .setModelVersion(model.version())
-        .setOutputs(toList(y, spec.outputSize()))
-        .setPredictedClass(predictedClass(y))
-        .setEventsSeen(state.eventsSeen)
-        .build();
-    context.forward(new Record<>(record.key(), predictions.encode(settings.topics().predictions(), p),
-        record.timestamp()), CellstreamTopology.PREDICTIONS_SINK);
+    byte[] prediction = predictionWriter.write(settings.topics().predictions(), entityIdUtf8, eventId, eventTime,
+        System.currentTimeMillis(), models.name(), model.version(), y, spec.outputSize(), predictedClass(y),
+        state.eventsSeen);
+    context.forward(new Record<>(record.key(), prediction, record.timestamp()), CellstreamTopology.PREDICTIONS_SINK);
     metrics.prediction();
 
     // Test, then train: the example for an inline label follows its prediction in the same transaction.
@@ -204,20 +195,13 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     }
   }
 
-  private Integer predictedClass(float[] y) {
+  /** The predicted class, or -1 where the prediction has none (regression, several binary outputs). */
+  private int predictedClass(float[] y) {
     return switch (spec.task()) {
       case MULTICLASS -> Targets.argmax(y, spec.outputSize());
-      case BINARY -> spec.outputSize() == 1 ? (y[0] >= 0.5f ? 1 : 0) : null;
-      case REGRESSION -> null;
+      case BINARY -> spec.outputSize() == 1 ? (y[0] >= 0.5f ? 1 : 0) : -1;
+      case REGRESSION -> -1;
     };
-  }
-
-  private static List<Float> toList(float[] y, int n) {
-    List<Float> out = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      out.add(y[i]);
-    }
-    return out;
   }
 
   static DeadLetterReason reasonOf(SerdeException e) {
