@@ -46,7 +46,9 @@ final class LoopHarness implements AutoCloseable {
   private final KafkaProducer<byte[], byte[]> producer;
   private final KafkaConsumer<byte[], byte[]> predictions;
   private final List<CellstreamService> services = new ArrayList<>();
-  private long time = 1_700_000_000_000L;
+  // Recent, not a fixed date: record timestamps years old are deleted by the topic's time retention (7 days by
+  // default) at the broker's next retention check, and a consumer then resumes at the end of an emptied log.
+  private long time = System.currentTimeMillis();
 
   LoopHarness(ModelSpec spec, int partitions, boolean training, int window, int bptt, float learningRate, int batch,
       long publishEvery) throws InterruptedException {

@@ -101,6 +101,10 @@ class RestartIntegrationTest {
     try {
       b.append("read_committed: ").append(h.predictions().size()).append(" predictions; end offsets (incl. uncommitted and markers): ")
           .append(h.predictionsIncludingUncommitted());
+      try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.<String, Object>of("bootstrap.servers", SharedStack.bootstrapServers()))) {
+        b.append("; group offsets: ").append(admin.listConsumerGroupOffsets(h.applicationId).partitionsToOffsetAndMetadata()
+            .get(30, TimeUnit.SECONDS));
+      }
       Path dump = childLog(h).resolveSibling(h.applicationId + "-child-threads.txt");
       Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
           String.valueOf(child.pid()), "Thread.print").redirectErrorStream(true).redirectOutput(dump.toFile()).start();
