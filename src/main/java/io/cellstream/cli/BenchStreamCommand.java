@@ -3,6 +3,7 @@ package io.cellstream.cli;
 import io.cellstream.bench.stream.StreamBenchOptions;
 import io.cellstream.bench.stream.StreamBenchReport;
 import io.cellstream.bench.stream.StreamBenchmark;
+import io.cellstream.util.FileTrees;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,9 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code cellstream bench stream}: the service end to end on a broker — throughput on one and two stream
@@ -175,9 +176,7 @@ public final class BenchStreamCommand implements Callable<Integer> {
       return 0;
     } finally {
       if (tempDir) {
-        try (var s = Files.walk(o.workDir)) {
-          s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        FileTrees.deleteTree(o.workDir);
       }
     }
   }

@@ -21,7 +21,7 @@ import io.cellstream.eval.TaskLabel;
 import io.cellstream.serde.SerdeException;
 import io.cellstream.stream.CellstreamSerdes;
 import io.cellstream.stream.ModelVersion;
-import java.io.IOException;
+import io.cellstream.util.FileTrees;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,9 +51,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code cellstream demo}: everything on this machine, end to end. An in-process Kafka broker and a schema
@@ -161,7 +161,7 @@ public final class DemoCommand implements Callable<Integer> {
         err.flush();
         runner.close(Duration.ofSeconds(30));
         if (dataDir == null) {
-          deleteRecursively(temporaryStateDir()); // the demo's state is throw-away unless --data-dir keeps it
+          FileTrees.deleteTree(temporaryStateDir()); // the demo's state is throw-away unless --data-dir keeps it
         }
       }
     } finally {
@@ -173,16 +173,6 @@ public final class DemoCommand implements Callable<Integer> {
     return Path.of(System.getProperty("java.io.tmpdir"), "cellstream-demo-" + ProcessHandle.current().pid());
   }
 
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 
   /** The service's configuration for this task: shapes from the task, training like the in-process models. */
   private Settings serviceSettings(EmbeddedStack stack, TaskInfo info) {

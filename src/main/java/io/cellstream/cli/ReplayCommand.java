@@ -24,12 +24,12 @@ import io.cellstream.serde.SerdeException;
 import io.cellstream.stream.CellstreamSerdes;
 import io.cellstream.stream.ModelRecords;
 import io.cellstream.stream.StreamSettings;
+import io.cellstream.util.FileTrees;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -56,9 +56,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code cellstream replay}: prequential evaluation over a range of a historical events topic. The range (and
@@ -314,18 +314,13 @@ public final class ReplayCommand implements Callable<Integer> {
           err.println("note: the replay's consumer group " + id + " was not deleted (" + e.getCause().getMessage() + ")");
         }
       }
-      deleteRecursively(stateDir);
+      if (!FileTrees.deleteTree(stateDir)) {
+        throw new java.io.IOException("could not delete the replay's state directory " + stateDir);
+      }
       return 0;
     }
   }
 
-  private static void deleteRecursively(Path dir) throws java.io.IOException {
-    try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 
   private static long timeOf(StreamRecord r) {
     return switch (r) {

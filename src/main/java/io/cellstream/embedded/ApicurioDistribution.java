@@ -1,5 +1,6 @@
 package io.cellstream.embedded;
 
+import io.cellstream.util.FileTrees;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -136,7 +137,7 @@ public final class ApicurioDistribution {
           // Not complete, so not made by this code's atomic rename (a copy by hand?): replace it.
           Path stale = cacheDir.resolve(name + ".stale-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
           Files.move(target, stale, StandardCopyOption.ATOMIC_MOVE);
-          Files2.deleteTree(stale);
+          FileTrees.deleteTree(stale);
           Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
           tmp = null;
         }
@@ -148,7 +149,7 @@ public final class ApicurioDistribution {
       throw new UncheckedIOException("cannot unpack " + archive + " into " + cacheDir, e);
     } finally {
       if (tmp != null) {
-        Files2.deleteTree(tmp);
+        FileTrees.deleteTree(tmp);
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.cellstream.embedded;
 
+import io.cellstream.util.FileTrees;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -224,7 +225,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("embedded Kafka did not shut down cleanly", e);
     }
-    if (deleteDataDir && !Files2.deleteTree(dataDir)) {
+    if (deleteDataDir && !FileTrees.deleteTree(dataDir)) {
       log.warn("could not delete all of {}", dataDir);
     }
     log.info("embedded Kafka on {} stopped in {} ms", bootstrapServers(),
@@ -309,7 +310,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
       }
       if (temp) {
-        Files2.deleteTree(dir);
+        FileTrees.deleteTree(dir);
       }
       throw new IllegalStateException("embedded Kafka did not start: " + failure, failure);
     }

@@ -1,5 +1,6 @@
 package io.cellstream.embedded;
 
+import io.cellstream.util.FileTrees;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -157,7 +158,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     long t0 = System.nanoTime();
     kill(process);
     if (deleteRunDir) {
-      Files2.deleteTree(runDir);
+      FileTrees.deleteTree(runDir);
     }
     log.info("embedded schema registry on port {} stopped in {} ms", port,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
@@ -278,7 +279,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         try {
           process = launch(dist, runDir, log, p, mp);
         } catch (IOException e) {
-          Files2.deleteTree(runDir);
+          FileTrees.deleteTree(runDir);
           throw new UncheckedIOException("cannot start the schema registry (java from "
               + System.getProperty("java.home") + ")", e);
         }

@@ -60,6 +60,7 @@ class SchemaRegistryClientHttpTest {
       a = Answer.json(500, "{\"error_code\":50001,\"message\":\"no script\"}");
     }
     if (a.delayMs() > 0) {
+      // A slow registry, for the client's timeout tests: the delay is the behaviour under test, not a wait.
       try {
         Thread.sleep(a.delayMs());
       } catch (InterruptedException e) {

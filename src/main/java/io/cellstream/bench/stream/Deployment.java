@@ -5,17 +5,15 @@ import io.cellstream.stream.CellstreamSerdes;
 import io.cellstream.stream.CellstreamService;
 import io.cellstream.stream.CellstreamTopology;
 import io.cellstream.stream.StreamSettings;
+import io.cellstream.util.FileTrees;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Stream;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
@@ -186,17 +184,9 @@ final class Deployment implements AutoCloseable {
 
   /** Deletes the state directory (after the sizes were taken). */
   void deleteState() {
-    if (!Files.exists(stateDir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(stateDir)) {
-      List<Path> all = new ArrayList<>(s.toList());
-      java.util.Collections.reverse(all);
-      for (Path p : all) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    if (!FileTrees.deleteTree(stateDir)) {
+      throw new UncheckedIOException(new IOException("could not delete " + stateDir));
     }
   }
+
 }

@@ -12,6 +12,7 @@ import io.cellstream.serde.SchemaRegistryClient;
 import io.cellstream.stream.CellstreamSerdes;
 import io.cellstream.stream.ModelVersion;
 import io.cellstream.stream.StreamSettings;
+import io.cellstream.util.FileTrees;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -105,8 +106,8 @@ public final class StreamBenchmark {
         progress("stopping the in-process broker and registry ...");
         stack.close();
       }
-      deleteTree(o.workDir.resolve("state"));
-      deleteTree(o.workDir.resolve("stack"));
+      FileTrees.deleteTree(o.workDir.resolve("state"));
+      FileTrees.deleteTree(o.workDir.resolve("stack"));
     }
   }
 
@@ -793,20 +794,6 @@ public final class StreamBenchmark {
     }
   }
 
-  private static void deleteTree(Path p) {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (var s = Files.walk(p)) {
-      List<Path> all = new ArrayList<>(s.toList());
-      java.util.Collections.reverse(all);
-      for (Path x : all) {
-        Files.deleteIfExists(x);
-      }
-    } catch (IOException e) {
-      // best effort
-    }
-  }
 
   static Map<String, String> parseSettings(List<String> kv) {
     Map<String, String> m = new HashMap<>();

@@ -1,4 +1,4 @@
-package io.cellstream.embedded;
+package io.cellstream.util;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -8,13 +8,13 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
-/** File helpers the embedded services share. */
-final class Files2 {
+/** Directory trees: the one recursive delete that the embedded services, the commands and the benchmark share. */
+public final class FileTrees {
 
-  private Files2() {}
+  private FileTrees() {}
 
   /** Deletes a directory tree; missing files are fine; returns false if anything could not be deleted. */
-  static boolean deleteTree(Path root) {
+  public static boolean deleteTree(Path root) {
     if (root == null || !Files.exists(root)) {
       return true;
     }
