@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -163,7 +162,8 @@ public final class BenchStreamCommand implements Callable<Integer> {
     o.jsonFile = json != null ? json
         : Path.of("reports", "bench-stream-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
     if (!verbose) {
-      quiet();
+      // A line per model version and state change: noise in a benchmark's output.
+      Logging.quiet("io.cellstream", "org.apache.kafka.streams.KafkaStreams");
     }
     try {
       StreamBenchReport report = StreamBenchmark.run(o, err);
@@ -181,11 +181,4 @@ public final class BenchStreamCommand implements Callable<Integer> {
     }
   }
 
-  /** The service logs a line per model version and state change: fine for a server, noise in a benchmark. */
-  private static void quiet() {
-    if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
-      ctx.getLogger("io.cellstream").setLevel(ch.qos.logback.classic.Level.WARN);
-      ctx.getLogger("org.apache.kafka.streams.KafkaStreams").setLevel(ch.qos.logback.classic.Level.WARN);
-    }
-  }
 }

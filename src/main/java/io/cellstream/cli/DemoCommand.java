@@ -48,7 +48,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -115,11 +114,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     // The demo publishes a model version every second; its progress line shows the version, so the service's
     // one-line-per-swap logging (right for an operator's log) would only bury the progress here.
-    for (String logger : new String[] {"io.cellstream.stream.TrainerProcessor", "io.cellstream.stream.ModelHolder"}) {
-      if (LoggerFactory.getLogger(logger) instanceof ch.qos.logback.classic.Logger l && !l.isDebugEnabled()) {
-        l.setLevel(ch.qos.logback.classic.Level.WARN);
-      }
-    }
+    Logging.quiet("io.cellstream.stream.TrainerProcessor", "io.cellstream.stream.ModelHolder");
     err.println("cellstream demo: " + info.title() + ", " + events + " events over " + task.entities + " entities");
     err.println("starting the embedded Kafka broker and schema registry (127.0.0.1) ...");
     err.flush();
