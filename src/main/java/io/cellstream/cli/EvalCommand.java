@@ -30,7 +30,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * (the service's engine under the same per-entity learner as the baselines), the vanilla RNN, no memory,
  * majority. Prequential, with a report; {@code --sweep-lags} gives accuracy against lag.
  */
-@Command(name = "eval", mixinStandardHelpOptions = true,
+@Command(name = "eval", mixinStandardHelpOptions = true, defaultValueProvider = LearnerOptions.Defaults.class,
     description = {
         "Evaluates the LSTM against the baselines on a benchmark stream in-process (no Kafka), test-then-train,",
         "and writes an HTML report with learning curves plus the same numbers in JSON.",
@@ -95,7 +95,7 @@ public final class EvalCommand implements Callable<Integer> {
         TaskGenerator g = task.generator(events);
         err.printf(Locale.ROOT, "lag %d: %s, %d events, %d entities%n", lag, g.info().title(), events, task.entities);
         err.flush();
-        EvalResult r = Evaluator.run(g, learners.learners(g.info(), models, task.seed), options, p -> progress(err, p.format()));
+        EvalResult r = Evaluator.run(g, learners.learners(g.info(), g.config().labels(), models, task.seed, "lstm"), options, p -> progress(err, p.format()));
         ReportWriter.write(r, dir.resolve("lag-" + lag));
         for (ModelResult m : r.models()) {
           rows.add(new LagSweep.Row(lag, m.name(), m.events(), m.scored(), m.metric(MetricInfo.ACCURACY.key()).window(),
@@ -111,7 +111,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     TaskGenerator g = task.generator(events);
-    List<OnlineLearner> ls = learners.learners(g.info(), models, task.seed);
+    List<OnlineLearner> ls = learners.learners(g.info(), g.config().labels(), models, task.seed, "lstm");
     err.printf(Locale.ROOT, "%s: %d events, %d entities, models %s%n", g.info().title(), events, task.entities, models);
     err.flush();
     EvalResult r = Evaluator.run(g, ls, options, p -> progress(err, p.format()));

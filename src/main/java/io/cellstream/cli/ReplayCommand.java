@@ -1,5 +1,6 @@
 package io.cellstream.cli;
 
+import io.cellstream.learn.Targets;
 import io.cellstream.avro.Event;
 import io.cellstream.avro.Label;
 import io.cellstream.avro.Prediction;
@@ -66,7 +67,7 @@ import picocli.CommandLine.Spec;
  * application id runs over them, so the live service on the same topics is untouched. Starts from a fresh
  * model or from a given version on the live models topic. Same report as the demo.
  */
-@Command(name = "replay", mixinStandardHelpOptions = true,
+@Command(name = "replay", mixinStandardHelpOptions = true, defaultValueProvider = LearnerOptions.Defaults.class,
     description = {
         "Replays a range of the events topic (and the labels topic from the range's start on) through a private",
         "instance of the service — its own application id and topics, so a live service is untouched — and",
@@ -215,12 +216,12 @@ public final class ReplayCommand implements Callable<Integer> {
       CellstreamConfig replay = CellstreamConfig.from(s);
 
       TaskInfo info = TaskInfo.custom("replay of " + source.events(), modelSpec.task(), modelSpec.inputSize(),
-          modelSpec.outputSize(), replay.stream().training().bpttSteps());
+          modelSpec.outputSize(), replay.stream().learner().bpttSteps());
       EvalOptions options = EvalOptions.DEFAULTS.withWindow(metricWindow).withMaxPending(Math.max(1_000_000, records.size() + 1));
       EvalSession session = new EvalSession(info, options);
       List<String> names = baselines != null ? baselines
           : (modelSpec.task() == io.cellstream.lstm.Task.REGRESSION ? List.of("lastvalue", "mean") : List.of("nomemory", "majority"));
-      learners.learners(info, names, 1).forEach(session::add);
+      learners.learners(info, io.cellstream.eval.LabelPolicy.INLINE, names, 1, "lstm-inprocess").forEach(session::add);
       ModelTrack lstm = session.addExternal("lstm");
 
       long started = System.nanoTime();
@@ -413,8 +414,8 @@ public final class ReplayCommand implements Callable<Integer> {
     }
     if (e.getTarget() != null || e.getTargetVector() != null) {
       try {
-        io.cellstream.stream.Targets.toVector(spec, e.getTarget(), e.getTargetVector(), new float[spec.outputSize()]);
-      } catch (io.cellstream.stream.Targets.InvalidTargetException ex) {
+        io.cellstream.learn.Targets.toVector(spec, e.getTarget(), e.getTargetVector(), new float[spec.outputSize()]);
+      } catch (io.cellstream.learn.Targets.InvalidTargetException ex) {
         return false;
       }
     }

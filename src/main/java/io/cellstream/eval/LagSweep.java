@@ -16,7 +16,7 @@ import java.util.function.IntToLongFunction;
  * <pre>{@code
  * List<LagSweep.Row> rows = LagSweep.run(new int[] {5, 10, 25, 50}, lag -> 2_000_000L,
  *     StreamConfig.of(100, 0, 1), LongLagTask.Config.DEFAULTS,
- *     Map.of("rnn", task -> RnnLearner.forTask(task, 32)), 0.95, EvalOptions.DEFAULTS.withThreads(2));
+ *     Map.of("rnn", task -> CellLearner.rnn("rnn", task, 32, settings)), 0.95, EvalOptions.DEFAULTS.withThreads(2));
  * System.out.println(LagSweep.markdown(rows));
  * }</pre>
  */

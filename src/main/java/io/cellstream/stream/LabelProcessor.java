@@ -1,6 +1,9 @@
 package io.cellstream.stream;
 
 import io.cellstream.avro.Label;
+import io.cellstream.learn.LabelJoin;
+import io.cellstream.learn.LabelOutcome;
+import io.cellstream.learn.Targets;
 import io.cellstream.lstm.ModelSpec;
 import io.cellstream.serde.AvroSerde;
 import io.cellstream.serde.SerdeException;
@@ -48,7 +51,7 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     this.metrics = metrics;
     this.state = new EntityState(spec.inputSize(), spec.hiddenSize(), spec.outputSize(), settings.windowSteps(),
         settings.checkpointEvery());
-    this.labelJoin = new LabelJoin(spec, settings.training().bpttSteps(), metrics);
+    this.labelJoin = new LabelJoin(settings.learner().bpttSteps());
     this.target = new float[spec.outputSize()];
   }
 
@@ -115,8 +118,9 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     }
     LabelJoin.Result r = labelJoin.join(entityId, state, label.getEventId(), target);
     count(r.outcome(), entityId, label.getEventId());
-    if (r.outcome() == LabelOutcome.MATCHED) {
-      if (settings.training().enabled()) {
+    if (r.matched()) {
+      metrics.joined(r.example(), target, spec);
+      if (settings.trainingEnabled()) {
         context.forward(new Record<>(record.key(), TrainingExampleCodec.encode(r.example()), record.timestamp()),
             CellstreamTopology.TRAINING_SINK);
       }

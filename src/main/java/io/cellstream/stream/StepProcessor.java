@@ -2,9 +2,11 @@ package io.cellstream.stream;
 
 import io.cellstream.avro.Event;
 import io.cellstream.avro.Prediction;
+import io.cellstream.learn.LabelJoin;
+import io.cellstream.learn.LstmCell;
+import io.cellstream.learn.Targets;
 import io.cellstream.lstm.LstmKernel;
 import io.cellstream.lstm.ModelSpec;
-import io.cellstream.lstm.StepWorkspace;
 import io.cellstream.serde.AvroSerde;
 import io.cellstream.serde.SerdeException;
 import io.cellstream.state.EntityState;
@@ -41,11 +43,10 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
   private final PredictionWriter predictionWriter;
   private final DeadLetters deadLetters;
   private final StreamMetrics metrics;
-  private final LstmKernel kernel;
+  private final LstmCell cell;    // the step every host of the learner runs
 
   private ProcessorContext<byte[], byte[]> context;
   private KeyValueStore<String, byte[]> store;
-  private StepWorkspace workspace;
   private final float[] gates;   // (4H) i, f, g, o of the last step
   private final float[] y;       // (K) head output
   private final EntityState state;
@@ -65,10 +66,9 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     this.predictionWriter = new PredictionWriter(predictions);
     this.deadLetters = deadLetters;
     this.metrics = metrics;
-    this.kernel = kernel;
-    this.state = new EntityState(spec.inputSize(), spec.hiddenSize(), spec.outputSize(), settings.windowSteps(),
-        settings.checkpointEvery());
-    this.labelJoin = new LabelJoin(spec, settings.training().bpttSteps(), metrics);
+    this.cell = new LstmCell(spec, settings.forgetBias(), kernel);
+    this.state = cell.newEntityState(settings.windowSteps(), settings.checkpointEvery());
+    this.labelJoin = new LabelJoin(settings.learner().bpttSteps());
     this.x = new float[spec.inputSize()];
     this.target = new float[spec.outputSize()];
     this.gates = new float[spec.gateRows()];
@@ -79,7 +79,6 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
   public void init(ProcessorContext<byte[], byte[]> context) {
     this.context = context;
     this.store = context.getStateStore(CellstreamTopology.ENTITY_STORE);
-    this.workspace = kernel.newWorkspace(spec);
     initial.loadFromGlobalStore(context, models);
   }
 
@@ -155,9 +154,8 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     }
 
     // The step: (h, c) ← LSTM(x, h, c); y ← head(h).
-    state.beginStep(eventId, eventTime, x, 0);
-    kernel.step(model.model(), x, 0, state.h, state.c, settings.keepGates() ? gates : null, y, workspace);
-    state.endStep(y, settings.keepGates() ? gates : null, model.version(), eventTime);
+    cell.stepEntity(model.model().weights(), model.version(), state, eventId, eventTime, x, 0,
+        settings.keepGates() ? gates : null, y);
 
     byte[] prediction = predictionWriter.write(settings.topics().predictions(), entityIdUtf8, eventId, eventTime,
         System.currentTimeMillis(), models.name(), model.version(), y, spec.outputSize(), predictedClass(y),
@@ -169,7 +167,10 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     if (labelled) {
       LabelJoin.Result r = labelJoin.join(entityId, state, eventId, target);
       metrics.label(r.outcome());
-      if (r.example() != null && settings.training().enabled()) {
+      if (r.matched()) {
+        metrics.joined(r.example(), target, spec);
+      }
+      if (r.example() != null && settings.trainingEnabled()) {
         context.forward(new Record<>(record.key(), TrainingExampleCodec.encode(r.example()), record.timestamp()),
             CellstreamTopology.TRAINING_SINK);
       }
