@@ -199,7 +199,7 @@ public final class DemoCommand implements Callable<Integer> {
       CellstreamConfig config, LearnerSettings lstmSettings, PrintWriter err) throws Exception {
     EvalOptions options = EvalOptions.DEFAULTS.withWindow(metricWindow).withCurveEvery(Math.max(10, metricWindow / 20));
     EvalSession session = new EvalSession(info, options);
-    learners.learners(info, gen.config().labels(), baselines, task.seed, "lstm-inprocess").forEach(session::add);
+    learners.learners(info, lstmSettings, baselines, "lstm-inprocess").forEach(session::add);
     ModelTrack lstm = session.addExternal("lstm");
     CellstreamSerdes serdes = CellstreamSerdes.using(runner.schemaRegistry());
     var topics = config.stream().topics();

@@ -110,6 +110,49 @@ public final class LearnerOptions {
     return m;
   }
 
+  /**
+   * The service's keys for the learner options given on this command line (not their defaults), so that they
+   * reach the service's LSTM without overriding a configuration file for the options that were not given.
+   * {@code --window} sets the BPTT steps and widens the entity window to at least that.
+   */
+  Map<String, String> explicitServiceSettings(CommandLine.ParseResult parsed, int configuredWindow) {
+    Map<String, String> m = new LinkedHashMap<>();
+    BiConsumerOfOption put = (option, key, value) -> {
+      if (parsed.hasMatchedOption(option)) {
+        m.put(key, value);
+      }
+    };
+    put.accept("--hidden-size", "cellstream.model.hidden-size", String.valueOf(hiddenSize));
+    put.accept("--batch-size", "cellstream.training.batch-size", String.valueOf(batchSize));
+    put.accept("--forget-bias", "cellstream.model.forget-bias", String.valueOf(forgetBias));
+    put.accept("--lr-lstm", "cellstream.training.learning-rate", String.valueOf(lrLstm));
+    put.accept("--clip-norm", "cellstream.training.clip-norm", String.valueOf(clipNorm));
+    put.accept("--amsgrad", "cellstream.training.amsgrad", String.valueOf(amsgrad));
+    put.accept("--replay-capacity", "cellstream.training.replay.capacity", String.valueOf(replayCapacity));
+    put.accept("--replay-updates", "cellstream.training.replay.updates-per-example", String.valueOf(replayUpdates));
+    put.accept("--publish-every", "cellstream.training.publish.every-examples", String.valueOf(publishEvery));
+    if (learnerSeed != null) {
+      m.put("cellstream.model.seed", String.valueOf(learnerSeed));
+    }
+    if (window != null) {
+      m.put("cellstream.training.bptt-steps", String.valueOf(window));
+      m.put("cellstream.window.steps", String.valueOf(Math.max(window, configuredWindow)));
+    }
+    return m;
+  }
+
+  private interface BiConsumerOfOption {
+    void accept(String option, String key, String value);
+  }
+
+  /** The learning rates of the baselines, for a report. */
+  Map<String, Object> baselineRates() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("learningRate.rnn", lrRnn);
+    m.put("learningRate.nomemory", lrNoMemory);
+    return m;
+  }
+
   /** What a report records of these settings. */
   Map<String, Object> describe(LearnerSettings s) {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -131,12 +174,11 @@ public final class LearnerOptions {
   }
 
   /**
-   * In-process models by name: lstm, rnn, nomemory, majority (classification), lastvalue/mean (regression).
-   * {@code lstmName} names the in-process LSTM (the demo and replay call it {@code lstm-inprocess}: there
+   * In-process models by name: lstm, rnn, nomemory, majority (classification), lastvalue/mean (regression), all
+   * with {@code lstm}'s settings but for the baselines' own learning rates. {@code lstmName} names the in-process LSTM (the demo and replay call it {@code lstm-inprocess}: there
    * {@code lstm} is the service's).
    */
-  List<OnlineLearner> learners(TaskInfo task, LabelPolicy labels, List<String> names, long seed, String lstmName) {
-    LearnerSettings lstm = lstmSettings(task, labels, seed);
+  List<OnlineLearner> learners(TaskInfo task, LearnerSettings lstm, List<String> names, String lstmName) {
     List<OnlineLearner> out = new ArrayList<>();
     for (String n : names) {
       switch (n.trim().toLowerCase(Locale.ROOT)) {

@@ -81,28 +81,12 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
       deadLetters.send(context, record, StepProcessor.reasonOf(e), e.getMessage(), e);
       return;
     }
+    InputChecks.Rejection rejected = InputChecks.label(label, record.key(), spec, target);
+    if (rejected != null) {
+      deadLetters.send(context, record, rejected.reason(), rejected.message(), null);
+      return;
+    }
     String entityId = label.getEntityId();
-    if (entityId == null || entityId.isBlank()) {
-      deadLetters.send(context, record, DeadLetterReason.MISSING_ENTITY_ID, "label has an empty entityId", null);
-      return;
-    }
-    if (record.key() == null) {
-      deadLetters.send(context, record, DeadLetterReason.MISSING_KEY, "label for entity '" + entityId
-          + "' has no key: key labels by entityId, like the events, so that they meet on one partition", null);
-      return;
-    }
-    String key = new String(record.key(), StandardCharsets.UTF_8);
-    if (!key.equals(entityId)) {
-      deadLetters.send(context, record, DeadLetterReason.KEY_MISMATCH, "label key '" + key
-          + "' differs from its entityId '" + entityId + "'", null);
-      return;
-    }
-    try {
-      Targets.toVector(spec, label.getTarget(), label.getTargetVector(), target);
-    } catch (Targets.InvalidTargetException e) {
-      deadLetters.send(context, record, DeadLetterReason.INVALID_TARGET, e.getMessage(), null);
-      return;
-    }
 
     byte[] stored = store.get(entityId);
     if (stored == null) {

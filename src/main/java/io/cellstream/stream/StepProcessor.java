@@ -104,46 +104,14 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
       deadLetters.send(context, record, reasonOf(e), e.getMessage(), e);
       return;
     }
+    InputChecks.Rejection rejected = InputChecks.event(event, record.key(), spec, x, target);
+    if (rejected != null) {
+      deadLetters.send(context, record, rejected.reason(), rejected.message(), null);
+      return;
+    }
     String entityId = event.getEntityId();
-    if (entityId == null || entityId.isBlank()) {
-      deadLetters.send(context, record, DeadLetterReason.MISSING_ENTITY_ID, "event has an empty entityId", null);
-      return;
-    }
-    if (record.key() == null) {
-      deadLetters.send(context, record, DeadLetterReason.MISSING_KEY, "event for entity '" + entityId
-          + "' has no key: key events by entityId so that one entity's events stay in order on one partition", null);
-      return;
-    }
-    // Compared as bytes: the partitioner hashed these bytes, and the prediction's entityId is written from them.
-    byte[] entityIdUtf8 = entityId.getBytes(StandardCharsets.UTF_8);
-    if (!Arrays.equals(record.key(), entityIdUtf8)) {
-      deadLetters.send(context, record, DeadLetterReason.KEY_MISMATCH, "event key '"
-          + new String(record.key(), StandardCharsets.UTF_8) + "' differs from its entityId '" + entityId + "'", null);
-      return;
-    }
-    List<Float> features = event.getFeatures();
-    if (features.size() != spec.inputSize()) {
-      deadLetters.send(context, record, DeadLetterReason.WRONG_DIMENSION, "event has " + features.size()
-          + " features, the model reads D=" + spec.inputSize(), null);
-      return;
-    }
-    for (int i = 0; i < x.length; i++) {
-      float f = features.get(i);
-      if (!Float.isFinite(f)) {
-        deadLetters.send(context, record, DeadLetterReason.NON_FINITE, "feature " + i + " is " + f, null);
-        return;
-      }
-      x[i] = f;
-    }
-    boolean labelled = event.getTarget() != null || event.getTargetVector() != null;
-    if (labelled) {
-      try {
-        Targets.toVector(spec, event.getTarget(), event.getTargetVector(), target);
-      } catch (Targets.InvalidTargetException e) {
-        deadLetters.send(context, record, DeadLetterReason.INVALID_TARGET, "inline " + e.getMessage(), null);
-        return;
-      }
-    }
+    byte[] entityIdUtf8 = record.key(); // equal to the entity id's bytes: checked
+    boolean labelled = InputChecks.hasTarget(event);
     String eventId = event.getEventId() != null ? event.getEventId() : md.topic() + "-" + md.partition() + "-" + md.offset();
     long eventTime = event.getEventTime().toEpochMilli();
 
