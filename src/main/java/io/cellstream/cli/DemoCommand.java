@@ -342,19 +342,28 @@ public final class DemoCommand implements Callable<Integer> {
 
   private static void printSummary(PrintWriter out, EvalResult r, TaskInfo info) {
     String metric = info.primaryMetric();
+    int window = r.options().window();
     out.printf(Locale.ROOT, "%s, %d events: %s over the last %d scored%n", info.title(),
-        ((Number) r.run().get("events")).longValue(), metric, r.options().window());
+        ((Number) r.run().get("events")).longValue(), metric, window);
     for (ModelResult m : r.models()) {
-      double window = m.metric(metric).window();
-      if (Double.isNaN(window)) {
-        out.printf(Locale.ROOT, "  %-10s -      (nothing scored yet)%n", m.name());
-      } else {
-        out.printf(Locale.ROOT, "  %-10s %.4f (all: %.4f)%n", m.name(), window, m.metric(metric).cumulative());
+      double w = m.metric(metric).window();
+      if (Double.isNaN(w)) {
+        out.printf(Locale.ROOT, "  %-15s -      (nothing scored yet)%n", m.name());
+        continue;
       }
+      String reached = "";
+      if (metric.equals(io.cellstream.eval.MetricInfo.ACCURACY.key())) {
+        // When the windowed accuracy first reached 0.95 over a full window: events and labelled sequences.
+        io.cellstream.eval.LagSweep.Row row = io.cellstream.eval.LagSweep.row(0, 0, m, 0.95, window);
+        reached = row.eventsToTarget() < 0 ? "  (not at 0.95)"
+            : String.format(Locale.ROOT, "  0.95 after %,d events, %,d labelled sequences", row.eventsToTarget(),
+                row.queriesToTarget());
+      }
+      out.printf(Locale.ROOT, "  %-15s %.4f (all: %.4f)%s%n", m.name(), w, m.metric(metric).cumulative(), reached);
     }
     double chance = info.chance(metric);
     if (!Double.isNaN(chance)) {
-      out.printf(Locale.ROOT, "  chance     %.4f%n", chance);
+      out.printf(Locale.ROOT, "  %-15s %.4f%n", "chance", chance);
     }
   }
 }
