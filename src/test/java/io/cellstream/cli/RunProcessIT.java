@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * exit codes are the process's own, stopped with SIGTERM ({@link Process#destroy()}).
  */
 @ExtendWith(SharedStackExtension.class)
-class RunProcessTest {
+class RunProcessIT {
 
   private static final Pattern HTTP_LINE = Pattern.compile("HTTP on http://127\\.0\\.0\\.1:(\\d+) ");
 

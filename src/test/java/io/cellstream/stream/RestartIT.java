@@ -27,7 +27,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * read_committed.
  */
 @ExtendWith(SharedStackExtension.class)
-class RestartIntegrationTest {
+class RestartIT {
 
   private static final ModelSpec SPEC = new ModelSpec(3, 8, 1, Task.BINARY);
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * process ignores SIGINT): the demo stops producing, still writes the report of what it saw, closes the
  * service while the embedded broker is still up, then stops the broker — and leaves no temporary state behind.
  */
-class DemoProcessTest {
+class DemoProcessIT {
 
   @Test
   void sigtermMidStreamReportsWhatWasSeenAndClosesInOrder(@TempDir Path dir) throws Exception {

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(SharedStackExtension.class)
-class EmbeddedStackTest {
+class EmbeddedStackIT {
 
   @Test
   void oneSharedStackPerJvm(EmbeddedStack injected) {

@@ -13,12 +13,12 @@ import org.junit.jupiter.api.io.TempDir;
  * The demo end to end, small: its own embedded broker and registry, the service, a long-lag stream with a
  * short lag, the baselines; the report and the JSON line must exist and hold sane numbers.
  */
-class DemoEndToEndTest {
+class DemoEndToEndIT {
 
   @Test
   void aSmallDemoWritesItsReportAndEndsWithTheJsonLine(@TempDir Path dir) throws Exception {
     Path reports = dir.resolve("report");
-    var run = ImportReplayIntegrationTest.cli("demo", "--events", "30000", "--entities", "20", "--lag", "5",
+    var run = ImportReplayIT.cli("demo", "--events", "30000", "--entities", "20", "--lag", "5",
         "--hidden-size", "16", "--report-dir", reports.toString(), "--json");
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.err()).contains("starting the embedded Kafka broker").contains("events 30000/30000");
