@@ -183,7 +183,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /**
    * Drops this broker's own JVM shutdown hook: for an owner that stops the broker's clients first on shutdown
-   * (see {@link EmbeddedStack#closeOnShutdownAfter}), since hooks run concurrently and the broker would vanish
+   * (see {@link EmbeddedStack#detachShutdownHooks}), since hooks run concurrently and the broker would vanish
    * under clients that are still closing.
    */
   void detachShutdownHook() {

@@ -87,6 +87,39 @@ class RunCommandTest {
         .doesNotContain("env-secret-token", "file-secret-1", "env-secret-2", "set-secret-3", "url-secret-4");
   }
 
+  /** --print-config shows what the run will use, not the defaults --embedded replaces. */
+  @Test
+  void printConfigShowsWhatAnEmbeddedRunWillUse(@TempDir Path dir) {
+    Result r = run(Map.of(), "--embedded", "--bootstrap-servers", "ignored:9092", "--print-config");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("bootstrap.servers = 127.0.0.1:<free port, picked at start>   (--embedded: the in-process broker)")
+        .contains("schema.registry.url = http://127.0.0.1:<free port, picked at start>/apis/ccompat/v7   (--embedded: the Apicurio child process)")
+        .contains("state.dir = <temporary directory, deleted at exit>/streams   (--embedded: private and temporary")
+        .contains("cellstream.http.port = 0   (--embedded: any free port")
+        .doesNotContain("ignored:9092").doesNotContain("127.0.0.1:9092");
+
+    Path data = dir.resolve("data");
+    Result kept = run(Map.of(), "--embedded", "--data-dir", data.toString(), "--http-port", "8181", "--print-config");
+    assertThat(kept.out()).contains("state.dir = " + data.toAbsolutePath().resolve("streams") + "   (--embedded --data-dir)")
+        .contains("cellstream.http.port = 8181   (command line)");
+    assertThat(data).as("printing starts nothing and creates nothing").doesNotExist();
+  }
+
+  @Test
+  void printConfigShowsKafkaStreamsDefaultStateDirectory() {
+    Result r = run(Map.of(), "--print-config");
+    assertThat(r.out()).contains("state.dir = " + Path.of(System.getProperty("java.io.tmpdir"), "kafka-streams")
+        + "   (Kafka Streams default)");
+  }
+
+  @Test
+  void aDataDirWithoutEmbeddedIsAConfigurationError(@TempDir Path dir) {
+    Result r = run(Map.of(), "--data-dir", dir.toString(), "--print-config");
+    assertThat(r.code()).isEqualTo(RunCommand.EXIT_CONFIG);
+    assertThat(r.err()).contains("--data-dir applies to --embedded only");
+  }
+
   @Test
   void aMissingConfigFileIsAConfigurationError(@TempDir Path dir) {
     Result r = run(Map.of(), "--config", dir.resolve("nope.properties").toString());
