@@ -148,6 +148,8 @@ public final class DemoCommand implements Callable<Integer> {
       try {
         err.printf(Locale.ROOT, "  service up: HTTP http://%s:%d (try /entities/%s, /model, /metrics)%n",
             config.httpHost(), runner.http().port(), "e00000");
+        err.printf(Locale.ROOT, "  its predictions, while it runs: bin/cellstream tail predictions --config %s --follow%n",
+            ClientProperties.write(stack, config));
         err.flush();
         result = run(gen, info, runner, stack, config, err);
         files = ReportWriter.write(result, dir);

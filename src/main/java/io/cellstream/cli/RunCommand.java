@@ -138,7 +138,7 @@ public final class RunCommand implements Callable<Integer> {
       try (ServiceRunner runner = ServiceRunner.start(c, true)) {
         if (stack != null) {
           log.info("read what it writes with: bin/cellstream tail predictions --config {}",
-              writeClientConfig(stack, c));
+              ClientProperties.write(stack, c));
         }
         code = awaitShutdown(runner, c, stop);
       }
@@ -191,27 +191,6 @@ public final class RunCommand implements Callable<Integer> {
     if (port == null || port.source().equals("default")) {
       settings.set("cellstream.http.port", "0", "--embedded: any free port (logged at start)");
     }
-  }
-
-  /**
-   * Writes {@code client.properties} into the stack's directory: the addresses and topic names of this run, for
-   * {@code tail --config} (and any Kafka tool). Returns the file.
-   */
-  private static Path writeClientConfig(EmbeddedStack stack, CellstreamConfig c) throws IOException {
-    var topics = c.stream().topics();
-    String text = "# The embedded broker and registry of a running `cellstream run --embedded`; its addresses change"
-        + " on every start.\n"
-        + "bootstrap.servers=" + stack.bootstrapServers() + "\n"
-        + "schema.registry.url=" + stack.schemaRegistryUrl() + "\n"
-        + "application.id=" + c.applicationId() + "\n"
-        + "cellstream.topic.events=" + topics.events() + "\n"
-        + "cellstream.topic.labels=" + topics.labels() + "\n"
-        + "cellstream.topic.predictions=" + topics.predictions() + "\n"
-        + "cellstream.topic.dead-letters=" + topics.deadLetters() + "\n"
-        + "cellstream.topic.models=" + topics.models() + "\n";
-    Path file = stack.directory().orElseThrow().resolve("client.properties");
-    Files.writeString(file, text);
-    return file;
   }
 
   /**
