@@ -41,7 +41,10 @@ public final class KnownBenignLogLines extends Filter<ILoggingEvent> {
               + " (docs/benchmarks.md, Surprises)"),
       new Line("org.apache.kafka.clients.producer.internals.Sender", Level.WARN,
           // Kafka's clients put "[Producer clientId=..., transactionalId=...] " before their messages.
-          e -> message(e).contains("] Got error produce response") && message(e).endsWith("Error: CONCURRENT_TRANSACTIONS"),
+          // ... and may add ". Error Message: <the broker's text>" after the error's name.
+          e -> message(e).contains("] Got error produce response")
+              && (message(e).endsWith("Error: CONCURRENT_TRANSACTIONS")
+                  || message(e).contains("Error: CONCURRENT_TRANSACTIONS. Error Message: ")),
           "the previous transaction is still completing on the broker; the producer retries, as designed"),
       new Line("org.apache.kafka.clients.NetworkClient", Level.WARN,
           e -> message(e).contains("[NodeToControllerChannelManager")

@@ -41,6 +41,12 @@ class KnownBenignLogLinesTest {
             + " response with correlation id 4711 on topic-partition predictions-1, retrying (2147483646 attempts left)."
             + " Error: CONCURRENT_TRANSACTIONS", null))
         .isEqualTo(FilterReply.DENY);
+    assertThat(decide("org.apache.kafka.clients.producer.internals.Sender", Level.WARN,
+        "[Producer clientId=p, transactionalId=t] Got error produce response with correlation id 9 on topic-partition"
+            + " models-0, retrying (2147483646 attempts left). Error: CONCURRENT_TRANSACTIONS. Error Message: The"
+            + " producer attempted to update a transaction while another concurrent operation on the same"
+            + " transaction was ongoing.", null))
+        .as("with the broker's message appended").isEqualTo(FilterReply.DENY);
   }
 
   @Test
