@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +34,14 @@ class RunProcessIT {
 
   private static final Pattern HTTP_LINE = Pattern.compile("HTTP on http://127\\.0\\.0\\.1:(\\d+) ");
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  /** Children started inside a test's body rather than in a try-with-resources of their own. */
+  private final List<CellstreamProcess> closeAtTheEnd = new ArrayList<>();
+
+  @AfterEach
+  void killLeftovers() {
+    closeAtTheEnd.forEach(CellstreamProcess::close);
+  }
 
   @Test
   void sigtermClosesCleanlyExitsZeroAndNoSecretIsEverLogged(@TempDir Path dir) throws Exception {
@@ -86,10 +95,13 @@ class RunProcessIT {
     List<String> run = List.of("run", "--embedded", "--set", "cellstream.model.hidden-size=8",
         "--set", "cellstream.topics.partitions=1", "--set", "cellstream.shutdown.timeout-seconds=30");
     for (String round : List.of("first", "again")) {
-      try (CellstreamProcess a = CellstreamProcess.command(run).tmpDir(tmp).outputIn(dir).name("a-" + round).start();
-           CellstreamProcess b = CellstreamProcess.command(run).tmpDir(tmp).outputIn(dir).name("b-" + round).start()) {
+      // One after the other (two brokers and two registries starting at once starve a 2-core machine), then both up.
+      try (CellstreamProcess a = CellstreamProcess.command(run).tmpDir(tmp).outputIn(dir).name("a-" + round).start()) {
         int portA = awaitReady(a, Duration.ofSeconds(150));
+        CellstreamProcess b = CellstreamProcess.command(run).tmpDir(tmp).outputIn(dir).name("b-" + round).start();
+        closeAtTheEnd.add(b);
         int portB = awaitReady(b, Duration.ofSeconds(150));
+        assertThat(a.isAlive()).as("the first still runs beside the second").isTrue();
         assertThat(portA).isNotEqualTo(portB);
         try (Stream<Path> stacks = Files.list(tmp)) {
           assertThat(stacks.filter(f -> f.getFileName().toString().startsWith("cellstream-embedded-")).count())
@@ -120,12 +132,14 @@ class RunProcessIT {
    */
   @Test
   void aDataDirRestartsOnItsOwnClusterAndRefusesStateOfAnother(@TempDir Path dir) throws Exception {
-    // Not under the temporary directory, where Kafka Streams rightly warns that state may be cleared by the OS.
-    Path data = Path.of("target", "it-state", SharedStack.uniqueName("data-dir")).toAbsolutePath();
+    Path data = dir.resolve("data");
+    // The child's temporary directory beside it, not above it: Kafka Streams rightly warns about state kept in the
+    // temporary directory (the OS may clear it), and this data directory is meant to be kept.
+    Path tmp = Files.createDirectories(dir.resolve("tmp"));
     List<String> run = List.of("run", "--embedded", "--data-dir", data.toString(),
         "--set", "cellstream.model.hidden-size=8", "--set", "cellstream.topics.partitions=1");
     for (String round : List.of("first", "restart")) {
-      try (CellstreamProcess p = CellstreamProcess.command(run).outputIn(dir).name(round).start()) {
+      try (CellstreamProcess p = CellstreamProcess.command(run).tmpDir(tmp).outputIn(dir).name(round).start()) {
         awaitReady(p, Duration.ofSeconds(150));
         p.terminate();
         assertThat(p.waitFor(Duration.ofSeconds(60))).isTrue();
@@ -137,7 +151,7 @@ class RunProcessIT {
     assertThat(data.resolve("cellstream.log")).as("the full log beside the data").isNotEmptyFile();
 
     assertThat(FileTrees.deleteTree(data.resolve("kafka"))).isTrue(); // the next broker is a new cluster
-    try (CellstreamProcess p = CellstreamProcess.command(run).outputIn(dir).name("new-cluster").start()) {
+    try (CellstreamProcess p = CellstreamProcess.command(run).tmpDir(tmp).outputIn(dir).name("new-cluster").start()) {
       assertThat(p.waitFor(Duration.ofSeconds(120))).isTrue();
       assertThat(p.exitValue()).as(p.describe()).isEqualTo(RunCommand.EXIT_CONFIG);
       assertThat(p.stderr()).contains("cellstream run: configuration has 1 problem:")
