@@ -3,11 +3,12 @@ package io.cellstream.bench;
 import io.cellstream.lstm.AdamConfig;
 import io.cellstream.lstm.Init;
 import io.cellstream.lstm.LstmKernels;
-import io.cellstream.lstm.MinibatchTrainer;
+import io.cellstream.learn.LstmCell;
+import io.cellstream.learn.MinibatchTrainer;
 import io.cellstream.lstm.ModelSpec;
 import io.cellstream.lstm.Task;
-import io.cellstream.lstm.TrainerConfig;
-import io.cellstream.lstm.UpdateResult;
+import io.cellstream.learn.TrainerConfig;
+import io.cellstream.learn.UpdateResult;
 import io.cellstream.lstm.Window;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -49,8 +50,9 @@ public class BpttBenchmark {
   public void setup() {
     ModelSpec spec = new ModelSpec(INPUT_SIZE, hidden, 1, Task.BINARY);
     // a small learning rate keeps the model from drifting far during a long measurement
-    trainer = MinibatchTrainer.create(Init.uniform(spec, 42), AdamConfig.DEFAULTS.withLearningRate(1e-4f),
-        TrainerConfig.DEFAULTS, LstmKernels.named(kernel));
+    LstmCell cell = new LstmCell(spec, Init.DEFAULT_FORGET_BIAS, LstmKernels.named(kernel));
+    trainer = MinibatchTrainer.create(cell, Init.uniform(spec, 42).data(), AdamConfig.DEFAULTS.withLearningRate(1e-4f),
+        TrainerConfig.DEFAULTS);
     SplittableRandom r = new SplittableRandom(11);
     windows = new Window[minibatch];
     for (int w = 0; w < minibatch; w++) {

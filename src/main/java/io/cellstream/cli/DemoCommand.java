@@ -19,6 +19,7 @@ import io.cellstream.eval.TaskEvent;
 import io.cellstream.eval.TaskGenerator;
 import io.cellstream.eval.TaskInfo;
 import io.cellstream.eval.TaskLabel;
+import io.cellstream.learn.LearnerSettings;
 import io.cellstream.serde.SerdeException;
 import io.cellstream.stream.CellstreamSerdes;
 import io.cellstream.stream.ModelVersion;
@@ -58,7 +59,7 @@ import picocli.CommandLine.Spec;
  * while the baselines learn from the same records in-process; the LSTM's predictions are read back from the
  * predictions topic and scored the same way. Ends with an HTML report.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "demo", mixinStandardHelpOptions = true, defaultValueProvider = LearnerOptions.Defaults.class,
     description = {
         "Runs the whole loop on this machine: an embedded Kafka broker and schema registry (127.0.0.1 only), the",
         "service, and a benchmark stream of many interleaved entities. The LSTM learns inside the service from",
@@ -137,7 +138,8 @@ public final class DemoCommand implements Callable<Integer> {
       }
       err.printf(Locale.ROOT, "  Kafka %s, schema registry %s (%.1f s)%n", stack.bootstrapServers(),
           stack.schemaRegistryUrl(), (System.nanoTime() - t0) / 1e9);
-      CellstreamConfig config = CellstreamConfig.from(serviceSettings(stack, info));
+      LearnerSettings lstm = learners.lstmSettings(info, gen.config().labels(), task.seed);
+      CellstreamConfig config = CellstreamConfig.from(serviceSettings(stack, info, lstm));
       ServiceRunner runner;
       try {
         runner = ServiceRunner.start(config, true);
@@ -151,7 +153,7 @@ public final class DemoCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "  its predictions, while it runs: bin/cellstream tail predictions --config %s --follow%n",
             ClientProperties.write(stack, config));
         err.flush();
-        result = run(gen, info, runner, stack, config, err);
+        result = run(gen, info, runner, stack, config, lstm, err);
         files = ReportWriter.write(result, dir);
       } finally {
         err.println("stopping the service and the embedded broker ...");
@@ -174,8 +176,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** The service's configuration for this task: shapes from the task, training like the in-process models. */
-  private Settings serviceSettings(EmbeddedStack stack, TaskInfo info) {
-    int window = learners.window(info);
+  private Settings serviceSettings(EmbeddedStack stack, TaskInfo info, LearnerSettings lstm) {
     Map<String, String> s = new LinkedHashMap<>();
     s.put("application.id", "cellstream-demo");
     s.put("bootstrap.servers", stack.bootstrapServers());
@@ -188,28 +189,17 @@ public final class DemoCommand implements Callable<Integer> {
     s.put("cellstream.model.task", info.task().id());
     s.put("cellstream.model.input-size", String.valueOf(info.inputSize()));
     s.put("cellstream.model.output-size", String.valueOf(info.outputSize()));
-    s.put("cellstream.model.hidden-size", String.valueOf(learners.hiddenSize));
-    s.put("cellstream.model.seed", String.valueOf(task.seed));
-    s.put("cellstream.model.forget-bias", String.valueOf(learners.forgetBias));
-    s.put("cellstream.window.steps", String.valueOf(window));
-    s.put("cellstream.window.checkpoint-every", "8");
-    s.put("cellstream.training.bptt-steps", String.valueOf(window));
-    s.put("cellstream.training.learning-rate", String.valueOf(learners.lrLstm));
-    s.put("cellstream.training.batch-size", String.valueOf(learners.batchSize));
-    s.put("cellstream.training.clip-norm", String.valueOf(learners.clipNorm));
-    s.put("cellstream.training.amsgrad", String.valueOf(learners.amsgrad));
-    s.put("cellstream.training.publish.every-examples", "100");
-    s.put("cellstream.training.publish.every-seconds", "1");
+    s.putAll(learners.serviceSettings(lstm)); // every LSTM option reaches the service's LSTM
     s.put("state.dir", stack.streamsStateDir().toString()); // with the broker's data: temporary, or in --data-dir
     return new Settings().withDefaults(CellstreamConfig.defaults()).withCommandLine(s);
   }
 
   /** Produces the stream, feeds the baselines, scores the LSTM's predictions; returns the evaluation. */
   private EvalResult run(TaskGenerator gen, TaskInfo info, ServiceRunner runner, EmbeddedStack stack,
-      CellstreamConfig config, PrintWriter err) throws Exception {
+      CellstreamConfig config, LearnerSettings lstmSettings, PrintWriter err) throws Exception {
     EvalOptions options = EvalOptions.DEFAULTS.withWindow(metricWindow).withCurveEvery(Math.max(10, metricWindow / 20));
     EvalSession session = new EvalSession(info, options);
-    learners.learners(info, baselines, task.seed).forEach(session::add);
+    learners.learners(info, lstmSettings, baselines, "lstm-inprocess").forEach(session::add);
     ModelTrack lstm = session.addExternal("lstm");
     CellstreamSerdes serdes = CellstreamSerdes.using(runner.schemaRegistry());
     var topics = config.stream().topics();
@@ -280,12 +270,7 @@ public final class DemoCommand implements Callable<Integer> {
     run.put("entities", task.entities);
     run.put("events", produced);
     run.put("seed", task.seed);
-    run.put("hiddenSize", learners.hiddenSize);
-    run.put("bpttWindow", learners.window(info));
-    run.put("batchSize", learners.batchSize);
-    run.put("learningRate.lstm", learners.lrLstm);
-    run.put("forgetBias.lstm", learners.forgetBias);
-    run.put("amsgrad", learners.amsgrad);
+    run.putAll(learners.describe(lstmSettings));
     run.put("seconds", Math.round(seconds * 10) / 10.0);
     run.put("eventsPerSecond", Math.round(produced / seconds));
     ModelVersion v = runner.service().models().current();

@@ -30,7 +30,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * (the service's engine under the same per-entity learner as the baselines), the vanilla RNN, no memory,
  * majority. Prequential, with a report; {@code --sweep-lags} gives accuracy against lag.
  */
-@Command(name = "eval", mixinStandardHelpOptions = true,
+@Command(name = "eval", mixinStandardHelpOptions = true, defaultValueProvider = LearnerOptions.Defaults.class,
     description = {
         "Evaluates the LSTM against the baselines on a benchmark stream in-process (no Kafka), test-then-train,",
         "and writes an HTML report with learning curves plus the same numbers in JSON.",
@@ -55,8 +55,13 @@ public final class EvalCommand implements Callable<Integer> {
       description = "long-lag only: run every lag in the list and print accuracy against lag (a Markdown table).")
   int[] sweepLags;
 
+  @Option(names = "--seeds", paramLabel = "S,...", split = ",",
+      description = "long-lag: run every seed in the list (stream and models; with --sweep-lags, for every lag) and print "
+          + "events and labelled sequences to the target accuracy per seed (a Markdown table).")
+  long[] seeds;
+
   @Option(names = "--target", paramLabel = "ACC", defaultValue = "0.95",
-      description = "With --sweep-lags: accuracy over a full window that counts as learned. Default: ${DEFAULT-VALUE}.")
+      description = "With --sweep-lags or --seeds: accuracy over a full window that counts as learned. Default: ${DEFAULT-VALUE}.")
   double target;
 
   @Option(names = "--metric-window", paramLabel = "N", defaultValue = "2000",
@@ -84,22 +89,28 @@ public final class EvalCommand implements Callable<Integer> {
         : Path.of("reports", "eval-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     Files.createDirectories(dir);
 
-    if (sweepLags != null) {
+    if (sweepLags != null || seeds != null) {
       if (!task.task.equals("long-lag")) {
-        err.println("cellstream eval: --sweep-lags applies to --task long-lag only");
+        err.println("cellstream eval: --sweep-lags and --seeds apply to --task long-lag only");
         return 2;
       }
+      int[] lags = sweepLags != null ? sweepLags : new int[] {task.lag};
+      long[] ss = seeds != null ? seeds : new long[] {task.seed};
       List<LagSweep.Row> rows = new ArrayList<>();
-      for (int lag : sweepLags) {
-        task.lag = lag;
-        TaskGenerator g = task.generator(events);
-        err.printf(Locale.ROOT, "lag %d: %s, %d events, %d entities%n", lag, g.info().title(), events, task.entities);
-        err.flush();
-        EvalResult r = Evaluator.run(g, learners.learners(g.info(), models, task.seed), options, p -> progress(err, p.format()));
-        ReportWriter.write(r, dir.resolve("lag-" + lag));
-        for (ModelResult m : r.models()) {
-          rows.add(new LagSweep.Row(lag, m.name(), m.events(), m.scored(), m.metric(MetricInfo.ACCURACY.key()).window(),
-              LagSweep.eventsToReach(m, MetricInfo.ACCURACY.key(), target, metricWindow), m.seconds()));
+      for (int lag : lags) {
+        for (long seed : ss) {
+          task.lag = lag;
+          task.seed = seed;
+          TaskGenerator g = task.generator(events);
+          err.printf(Locale.ROOT, "lag %d, seed %d: %s, %d events, %d entities%n", lag, seed, g.info().title(), events,
+              task.entities);
+          err.flush();
+          EvalResult r = Evaluator.run(g, learners.learners(g.info(), learners.lstmSettings(g.info(), g.config().labels(), seed), models, "lstm"), options,
+              p -> progress(err, p.format()));
+          ReportWriter.write(r, dir.resolve("lag-" + lag + "-seed-" + seed));
+          for (ModelResult m : r.models()) {
+            rows.add(LagSweep.row(lag, seed, m, target, metricWindow));
+          }
         }
       }
       String table = LagSweep.markdown(rows);
@@ -111,7 +122,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     TaskGenerator g = task.generator(events);
-    List<OnlineLearner> ls = learners.learners(g.info(), models, task.seed);
+    List<OnlineLearner> ls = learners.learners(g.info(), learners.lstmSettings(g.info(), g.config().labels(), task.seed), models, "lstm");
     err.printf(Locale.ROOT, "%s: %d events, %d entities, models %s%n", g.info().title(), events, task.entities, models);
     err.flush();
     EvalResult r = Evaluator.run(g, ls, options, p -> progress(err, p.format()));

@@ -5,7 +5,7 @@ import io.cellstream.avro.Label;
 import io.cellstream.avro.Prediction;
 import io.cellstream.config.CellstreamConfig;
 import io.cellstream.config.ConfigException;
-import io.cellstream.config.Settings;
+import io.cellstream.eval.CellLearner;
 import io.cellstream.eval.EvalOptions;
 import io.cellstream.eval.EvalResult;
 import io.cellstream.eval.EvalSession;
@@ -18,11 +18,17 @@ import io.cellstream.eval.StreamRecord;
 import io.cellstream.eval.TaskEvent;
 import io.cellstream.eval.TaskInfo;
 import io.cellstream.eval.TaskLabel;
+import io.cellstream.learn.InProcessLearner;
+import io.cellstream.learn.LearnerSettings;
+import io.cellstream.learn.LstmCell;
+import io.cellstream.lstm.Model;
 import io.cellstream.lstm.ModelSpec;
 import io.cellstream.serde.SchemaRegistryClient;
 import io.cellstream.serde.SerdeException;
 import io.cellstream.stream.CellstreamSerdes;
+import io.cellstream.stream.InputChecks;
 import io.cellstream.stream.ModelRecords;
+import io.cellstream.stream.ModelVersion;
 import io.cellstream.stream.StreamSettings;
 import io.cellstream.util.FileTrees;
 import java.io.PrintWriter;
@@ -33,6 +39,7 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +48,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -52,6 +61,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
@@ -61,17 +71,31 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code cellstream replay}: prequential evaluation over a range of a historical events topic. The range (and
- * the labels from its start on) is copied into topics of the replay's own, and a service instance with its own
- * application id runs over them, so the live service on the same topics is untouched. Starts from a fresh
- * model or from a given version on the live models topic. Same report as the demo.
+ * {@code cellstream replay}: prequential evaluation over a range of a historical events topic (and the labels
+ * from the range's start on), in the records' order, beside in-process baselines; the live service on the same
+ * topics is untouched. Two ways to replay:
+ *
+ * <ul>
+ *   <li>{@code --pace strict} (the default): strictly test-then-train. Each event is predicted only once the
+ *       model has learned from every label before it in the replayed order. The LSTM is the service's learner
+ *       (its cell, window, label join, trainer, replay buffer and publish policy, configured as for {@code run})
+ *       driven in-process record by record: through Kafka every event would wait for a trainer round trip. The
+ *       parity test keeps that learner equal to the topology's.</li>
+ *   <li>{@code --pace realtime} or {@code --pace 10x}: the range is produced, at the records' own time spacing
+ *       (or that many times faster), into topics of the replay's own, and a service instance with its own
+ *       application id runs over them — what a live deployment would have seen, model staleness included.</li>
+ * </ul>
+ * Starts from a fresh model or from a given version on the live models topic. Same report as the demo.
  */
-@Command(name = "replay", mixinStandardHelpOptions = true,
+@Command(name = "replay", mixinStandardHelpOptions = true, defaultValueProvider = LearnerOptions.Defaults.class,
     description = {
-        "Replays a range of the events topic (and the labels topic from the range's start on) through a private",
-        "instance of the service — its own application id and topics, so a live service is untouched — and",
-        "evaluates it test-then-train against the labels, beside in-process baselines. Writes the same HTML/JSON",
-        "report as the demo. Uses the same configuration as 'run' (--config, --set, ...) for the topics and the model."})
+        "Replays a range of the events topic (and the labels topic from the range's start on) and evaluates the",
+        "service's LSTM test-then-train against the labels, beside in-process baselines; the live service is",
+        "untouched. By default (--pace strict) every event is predicted by a model that has learned from every",
+        "label before it; --pace realtime|<factor>x instead runs a private service instance over a copy produced",
+        "at the records' own pace. Writes the same HTML/JSON report as the demo. Uses the same configuration as",
+        "'run' (--config, --set, ...) for the topics and the model; the learner options below override it when given.",
+        "Results go to standard output, progress and logs to standard error."})
 public final class ReplayCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -86,6 +110,12 @@ public final class ReplayCommand implements Callable<Integer> {
       description = "End (exclusive), same forms as --from. Default: ${DEFAULT-VALUE} (what is there when the replay starts).")
   String to;
 
+  @Option(names = "--pace", paramLabel = "PACE", defaultValue = "strict",
+      description = "strict: every prediction by a model that learned from every earlier label (in-process, the service's learner); "
+          + "realtime: through a private service instance at the records' own time spacing; <factor>x (e.g. 60x): that, "
+          + "factor times faster. Default: ${DEFAULT-VALUE}.")
+  String pace;
+
   @Option(names = "--from-version", paramLabel = "N",
       description = "Start from version N of the live model (from the models topic's history) instead of a fresh version 1.")
   Long fromVersion;
@@ -94,16 +124,18 @@ public final class ReplayCommand implements Callable<Integer> {
   boolean noTraining;
 
   @Option(names = "--baselines", paramLabel = "M,...", split = ",",
-      description = "In-process baselines beside the LSTM: rnn, nomemory, majority, lastvalue, mean. Default: nomemory and majority (classification) or lastvalue and mean (regression).")
+      description = "In-process models beside the service's LSTM: rnn, nomemory, majority, lastvalue, mean, and lstm "
+          + "(an in-process LSTM, reported as lstm-inprocess). Default: nomemory and majority (classification) or "
+          + "lastvalue and mean (regression).")
   List<String> baselines;
 
   @Mixin LearnerOptions learners;
 
   @Option(names = "--replay-id", paramLabel = "ID",
-      description = "Application id and topic prefix of the replay. Default: <application.id>-replay-<time>.")
+      description = "With a --pace other than strict: application id and topic prefix of the private instance. Default: <application.id>-replay-<time>.")
   String replayId;
 
-  @Option(names = "--keep-topics", description = "Keep the replay's topics afterwards (default: deleted).")
+  @Option(names = "--keep-topics", description = "With a --pace other than strict: keep the replay's topics afterwards (default: deleted).")
   boolean keepTopics;
 
   @Option(names = "--metric-window", paramLabel = "N", defaultValue = "2000", description = "Scored pairs in the sliding window. Default: ${DEFAULT-VALUE}.")
@@ -112,28 +144,36 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--report-dir", paramLabel = "DIR", description = "Where to write report.html and report.json. Default: reports/replay-<time>.")
   Path reportDir;
 
-  @Option(names = "--json", description = "End with one line of JSON: per model the final windowed metrics.")
+  @Option(names = "--json", description = "End with one line of JSON on standard output: per model the final windowed metrics.")
   boolean json;
 
   @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "1800", description = "Give up when the replay has not finished after this long. Default: ${DEFAULT-VALUE}.")
   long timeoutSeconds;
+
+  /** A record of the range as read: where it was, its bytes, and what the evaluation makes of it. */
+  private record Raw(boolean event, int partition, long timestamp, byte[] key, byte[] value, Headers headers,
+      StreamRecord parsed, long time) {}
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    double factor;
+    try {
+      factor = paceFactor(pace);
+    } catch (IllegalArgumentException e) {
+      err.println("cellstream replay: " + e.getMessage());
+      return RunCommand.EXIT_CONFIG;
+    }
     CellstreamConfig live;
     try {
-      live = CellstreamConfig.from(config.settings(Map.of()));
+      live = CellstreamConfig.from(settings());
     } catch (ConfigException | java.io.IOException e) {
       err.println("cellstream replay: " + e.getMessage());
       return RunCommand.EXIT_CONFIG;
     }
-    String id = replayId != null ? replayId : live.applicationId() + "-replay-" + stamp;
     StreamSettings.Topics source = live.stream().topics();
-    StreamSettings.Topics topics = new StreamSettings.Topics(id + "-events", id + "-labels", id + "-predictions",
-        id + "-dead-letters", id + "-models", id + "-training-examples");
     try {
       ServiceRunner.checkKafka(live.kafka());
     } catch (ServiceRunner.UnreachableException e) {
@@ -142,39 +182,31 @@ public final class ReplayCommand implements Callable<Integer> {
     }
     Properties client = clientProperties(live.kafka());
     ModelSpec modelSpec = live.stream().spec();
+    LearnerSettings lstm = live.stream().learner();
     try (Admin admin = Admin.create(client);
          SchemaRegistryClient registry = new SchemaRegistryClient(live.schemaRegistryUrl(), live.schemaRegistryBasicAuth(), Duration.ofSeconds(10))) {
       CellstreamSerdes serdes = CellstreamSerdes.using(registry);
       int partitions = admin.describeTopics(List.of(source.events())).allTopicNames().get(30, TimeUnit.SECONDS)
           .get(source.events()).partitions().size();
-      List<NewTopic> create = new ArrayList<>();
-      Map<String, String> keepForever = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1"); // copies keep their original timestamps
-      create.add(new NewTopic(topics.events(), partitions, (short) -1).configs(keepForever));
-      create.add(new NewTopic(topics.labels(), partitions, (short) -1).configs(keepForever));
-      admin.createTopics(create).all().get(30, TimeUnit.SECONDS);
-      err.printf(Locale.ROOT, "replay %s: copying %s [%s, %s) and %s from %s on ...%n", id, source.events(), from, to,
+      err.printf(Locale.ROOT, "replay: reading %s [%s, %s) and %s from %s on ...%n", source.events(), from, to,
           source.labels(), from);
       err.flush();
 
-      // 1. Copy the range, naming events without an id by their source position so labels still find them.
-      List<StreamRecord> records = new ArrayList<>();
-      Map<String, Integer> indexOfEvent = new HashMap<>();
-      long copied = copy(client, source.events(), topics.events(), partitions, from, to, serdes, records, modelSpec, true);
-      long labelsCopied = copy(client, source.labels(), topics.labels(), partitions, from, "latest", serdes, records, modelSpec, false);
-      records.sort(java.util.Comparator.comparingLong(ReplayCommand::timeOf));
-      indexOfEvent.clear();
-      for (int i = 0; i < records.size(); i++) {
-        if (records.get(i) instanceof TaskEvent e) {
-          indexOfEvent.put(e.entityId() + "\u0000" + e.eventId(), i);
-        }
-      }
-      err.printf(Locale.ROOT, "  copied %d events and %d labels%n", copied, labelsCopied);
-      if (copied == 0) {
+      // 1. The range, in replay order: by event time (events) and label time (labels).
+      List<Raw> raws = new ArrayList<>();
+      long[] unusable = new long[1];
+      long events = read(client, source.events(), partitions, from, to, serdes, modelSpec, true, raws, unusable);
+      long labels = read(client, source.labels(), partitions, from, "latest", serdes, modelSpec, false, raws, unusable);
+      raws.sort(Comparator.comparingLong(Raw::time)); // stable: within a partition the log order stays
+      err.printf(Locale.ROOT, "  %d events and %d labels (%d of them unusable: they would be dead letters)%n", events,
+          labels, unusable[0]);
+      if (events == 0) {
         err.println("cellstream replay: the range holds no events");
         return 1;
       }
 
-      // 2. The starting model: a given live version, or none (the trainer publishes a fresh version 1).
+      // 2. The starting model: a given live version, or a fresh version 1.
+      ModelVersion start = null;
       if (fromVersion != null) {
         byte[] snapshot = findModel(client, source.models(), ModelRecords.historyKey(live.stream().modelName(), fromVersion));
         if (snapshot == null) {
@@ -182,121 +214,67 @@ public final class ReplayCommand implements Callable<Integer> {
               + "' is not in the history on " + source.models());
           return 1;
         }
-        admin.createTopics(List.of(new NewTopic(topics.models(), 1, (short) -1)
-            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)))).all().get(30, TimeUnit.SECONDS);
-        ModelRecords liveRecords = new ModelRecords(serdes.models(), source.models());
-        ModelRecords replayRecords = new ModelRecords(serdes.models(), topics.models());
-        var version = liveRecords.decode(snapshot);
-        try (KafkaProducer<byte[], byte[]> p = producer(client)) {
-          byte[] value = replayRecords.encode(version);
-          String name = live.stream().modelName();
-          p.send(new ProducerRecord<>(topics.models(), ModelRecords.historyKey(name, fromVersion).getBytes(StandardCharsets.UTF_8), value)).get();
-          p.send(new ProducerRecord<>(topics.models(), name.getBytes(StandardCharsets.UTF_8), value)).get();
-        }
-        err.printf(Locale.ROOT, "  starting from live version %d%n", fromVersion);
+        start = new ModelRecords(serdes.models(), source.models()).decode(snapshot);
+        err.printf(Locale.ROOT, "  starting from live version %d (%d examples seen)%n", fromVersion,
+            start.model().examplesSeen());
       }
 
-      // 3. The replay's own service instance.
-      Settings s = config.settings(Map.of());
-      s.set("application.id", id, "replay");
-      s.set("cellstream.topic.events", topics.events(), "replay");
-      s.set("cellstream.topic.labels", topics.labels(), "replay");
-      s.set("cellstream.topic.predictions", topics.predictions(), "replay");
-      s.set("cellstream.topic.dead-letters", topics.deadLetters(), "replay");
-      s.set("cellstream.topic.models", topics.models(), "replay");
-      s.set("cellstream.topic.training-examples", topics.trainingExamples(), "replay");
-      s.set("cellstream.topics.partitions", String.valueOf(partitions), "replay");
-      s.set("max.task.idle.ms", "-1", "replay");
-      if (noTraining) {
-        s.set("cellstream.training.enabled", "false", "replay");
-      }
-      Path stateDir = Files.createTempDirectory("cellstream-replay-");
-      KnownBenignLogLines.privateStateDir(stateDir); // ours, deleted at the end: the OS clearing it is moot
-      s.set("state.dir", stateDir.toString(), "replay");
-      CellstreamConfig replay = CellstreamConfig.from(s);
-
+      // 3. The evaluation: baselines in-process; the LSTM in-process (strict) or in a private service (paced).
       TaskInfo info = TaskInfo.custom("replay of " + source.events(), modelSpec.task(), modelSpec.inputSize(),
-          modelSpec.outputSize(), replay.stream().training().bpttSteps());
-      EvalOptions options = EvalOptions.DEFAULTS.withWindow(metricWindow).withMaxPending(Math.max(1_000_000, records.size() + 1));
+          modelSpec.outputSize(), lstm.bpttSteps());
+      EvalOptions options = EvalOptions.DEFAULTS.withWindow(metricWindow)
+          .withMaxPending(Math.max(1_000_000, raws.size() + 1));
       EvalSession session = new EvalSession(info, options);
       List<String> names = baselines != null ? baselines
           : (modelSpec.task() == io.cellstream.lstm.Task.REGRESSION ? List.of("lastvalue", "mean") : List.of("nomemory", "majority"));
-      learners.learners(info, names, 1).forEach(session::add);
-      ModelTrack lstm = session.addExternal("lstm");
-
+      Map<String, Object> run = new LinkedHashMap<>();
       long started = System.nanoTime();
-      ServiceRunner runner = ServiceRunner.start(replay, false);
-      long predicted = 0;
-      long deadLetters = 0;
-      int accepted = 0;
-      try (KafkaConsumer<byte[], byte[]> consumer = consumer(client, null)) {
-        List<TopicPartition> tps = new ArrayList<>();
-        for (int p = 0; p < partitions; p++) {
-          tps.add(new TopicPartition(topics.predictions(), p));
+      String outcome;
+      if (factor == 0) {
+        // Strictly prequential: a version after every example, so that the model in use has learned from every
+        // label before the event it predicts (the configured publish policy is the live service's trade-off).
+        LearnerSettings strict = lstm.withPublish(1, null);
+        InProcessLearner<?> service = serviceLearner(modelSpec, strict, start);
+        session.add(new CellLearner(service));
+        learners.learners(info, strict, names, "lstm-inprocess").forEach(session::add);
+        strict(raws, session, service, err, started);
+        run.put("mode", "strict prequential replay: the service's learner in-process, every event predicted after "
+            + "learning from every earlier label");
+        run.put("lstm.finalModelVersion", service.version());
+        run.put("lstm.examplesLearned", service.trainer() == null ? 0 : service.trainer().examplesSeen());
+        outcome = null;
+      } else {
+        learners.learners(info, lstm, names, "lstm-inprocess").forEach(session::add);
+        ModelTrack track = session.addExternal("lstm");
+        String id = replayId != null ? replayId : live.applicationId() + "-replay-" + stamp;
+        outcome = paced(live, admin, client, serdes, partitions, id, start, raws, events, factor, session, track, run,
+            err, started);
+        if (outcome != null) {
+          err.println("cellstream replay: " + outcome);
+          return outcome.startsWith("the replay's stream processing failed") ? RunCommand.EXIT_FAILED : 1;
         }
-        consumer.assign(tps);
-        consumer.seekToBeginning(tps);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-        long nextProgress = System.nanoTime();
-        while (predicted + (long) runner.service().metrics().deadLettersTotal() < copied) {
-          if (System.nanoTime() > deadline) {
-            err.printf("cellstream replay: timed out with %d of %d events predicted%n", predicted, copied);
-            return 1;
-          }
-          if (!runner.service().isAlive()) {
-            err.println("cellstream replay: the replay's stream processing failed: " + runner.service().fatalError());
-            return RunCommand.EXIT_FAILED;
-          }
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-            Prediction pr = serdes.predictions().decode(topics.predictions(), r.value());
-            Integer at = indexOfEvent.get(pr.getEntityId() + "\u0000" + pr.getEventId());
-            if (at != null) {
-              while (accepted <= at) {
-                session.accept(records.get(accepted++)); // the baselines advance with the LSTM
-              }
-            }
-            float[] y = new float[pr.getOutputs().size()];
-            for (int i = 0; i < y.length; i++) {
-              y[i] = pr.getOutputs().get(i);
-            }
-            lstm.prediction(pr.getEntityId(), pr.getEventId(), y);
-            predicted++;
-          }
-          if (System.nanoTime() >= nextProgress) {
-            var v = runner.service().models().current();
-            err.printf(Locale.ROOT, "[%5.0fs] predicted %d/%d  model v%d%n", (System.nanoTime() - started) / 1e9, predicted,
-                copied, v == null ? 0 : v.version());
-            err.flush();
-            nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-          }
-        }
-        deadLetters = (long) runner.service().metrics().deadLettersTotal();
-      } finally {
-        runner.close(Duration.ofSeconds(30));
-      }
-      while (accepted < records.size()) {
-        session.accept(records.get(accepted++)); // labels after the last prediction
       }
       session.finish();
-      Map<String, Object> run = new LinkedHashMap<>();
-      run.put("mode", "replay of a topic range through a private service instance");
       run.put("source", source.events());
       run.put("from", from);
       run.put("to", to);
-      run.put("events", copied);
-      run.put("labels", labelsCopied);
+      run.put("pace", pace);
+      run.put("events", events);
+      run.put("labels", labels);
+      run.put("unusable", unusable[0]);
       run.put("startModel", fromVersion == null ? "fresh version 1" : "live version " + fromVersion);
       run.put("training", !noTraining);
-      run.put("replayId", id);
-      run.put("deadLetters", deadLetters);
+      run.put("hiddenSize", modelSpec.hiddenSize());
+      run.putAll(settingsForReport(lstm));
+      run.putAll(learners.baselineRates());
       run.put("seconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0);
       EvalResult result = session.result(run);
       Path dir = reportDir != null ? reportDir : Path.of("reports", "replay-" + stamp);
       ReportWriter.ReportFiles files = ReportWriter.write(result, dir);
       String metric = info.primaryMetric();
-      out.printf(Locale.ROOT, "replay of %d events: %s over the last %d scored%n", copied, metric, metricWindow);
+      out.printf(Locale.ROOT, "replay of %d events (%s): %s over the last %d scored%n", events, pace, metric, metricWindow);
       for (ModelResult m : result.models()) {
-        out.printf(Locale.ROOT, "  %-10s %.4f (all: %.4f, %d scored)%n", m.name(), m.metric(metric).window(),
+        out.printf(Locale.ROOT, "  %-15s %.4f (all: %.4f, %d scored)%n", m.name(), m.metric(metric).window(),
             m.metric(metric).cumulative(), m.scored());
       }
       out.println("report: " + files.html().toAbsolutePath());
@@ -304,41 +282,290 @@ public final class ReplayCommand implements Callable<Integer> {
         out.println(ReportWriter.summaryLine(result));
       }
       out.flush();
-      if (!keepTopics) {
-        // Everything the replay made carries its id: its copies, its outputs and Kafka Streams' changelogs.
-        List<String> mine = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
-            .filter(t -> t.startsWith(id + "-")).toList();
-        admin.deleteTopics(mine).all().get(30, TimeUnit.SECONDS);
-        try {
-          admin.deleteConsumerGroups(List.of(id)).all().get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-          err.println("note: the replay's consumer group " + id + " was not deleted (" + e.getCause().getMessage() + ")");
-        }
-      }
-      if (!FileTrees.deleteTree(stateDir)) {
-        throw new java.io.IOException("could not delete the replay's state directory " + stateDir);
-      }
       return 0;
     }
   }
 
+  /**
+   * The configuration as for {@code run}, then every learner option given on this command line on top (they win
+   * over --set of the same key: they are the more specific), so that they reach the LSTM whichever way it runs.
+   */
+  private io.cellstream.config.Settings settings() throws java.io.IOException {
+    io.cellstream.config.Settings s = config.settings(Map.of());
+    int window = CellstreamConfig.from(s).stream().windowSteps();
+    learners.explicitServiceSettings(spec.commandLine().getParseResult(), window)
+        .forEach((k, v) -> s.set(k, v, "command line (replay's learner options)"));
+    return s;
+  }
 
-  private static long timeOf(StreamRecord r) {
-    return switch (r) {
-      case TaskEvent e -> e.eventTimeMillis();
-      case TaskLabel l -> l.labelTimeMillis();
-    };
+  /** 0 for strict, else how many times faster than the records' own spacing. */
+  static double paceFactor(String pace) {
+    String p = pace.trim().toLowerCase(Locale.ROOT);
+    if (p.equals("strict")) {
+      return 0;
+    }
+    if (p.equals("realtime")) {
+      return 1;
+    }
+    if (p.endsWith("x")) {
+      try {
+        double f = Double.parseDouble(p.substring(0, p.length() - 1));
+        if (f > 0 && Double.isFinite(f)) {
+          return f;
+        }
+      } catch (NumberFormatException e) {
+        // below
+      }
+    }
+    throw new IllegalArgumentException("--pace must be strict, realtime or a speed-up such as 10x, got '" + pace + "'");
+  }
+
+  /** The service's LSTM as the in-process learner: its configuration, from version 1 or a live version. */
+  private InProcessLearner<?> serviceLearner(ModelSpec modelSpec, LearnerSettings lstm, ModelVersion start) {
+    LstmCell cell = new LstmCell(modelSpec, lstm.forgetBias());
+    if (start == null) {
+      return new InProcessLearner<>("lstm", cell, lstm, !noTraining);
+    }
+    Model m = start.model();
+    return new InProcessLearner<>("lstm", cell, lstm, !noTraining, m.parametersCopy().data(), start.version(),
+        m.examplesSeen());
+  }
+
+  /** The LSTM's settings as a report records them. */
+  private static Map<String, Object> settingsForReport(LearnerSettings s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("bpttWindow", s.bpttSteps());
+    m.put("entityWindow", s.windowSteps());
+    m.put("checkpointEvery", s.checkpointEvery());
+    m.put("batchSize", s.batchSize());
+    m.put("learningRate.lstm", s.adam().learningRate());
+    m.put("amsgrad", s.adam().amsgrad());
+    m.put("clipNorm", s.clipNorm());
+    m.put("forgetBias.lstm", s.forgetBias());
+    m.put("replayCapacity", s.replayCapacity());
+    m.put("replayUpdates", s.replayUpdates());
+    m.put("publishEveryExamples", s.publishEveryExamples());
+    m.put("learnerSeed", s.seed());
+    return m;
+  }
+
+  /** Strict: every record through the session in order; the service's learner publishes as configured. */
+  private void strict(List<Raw> raws, EvalSession session, InProcessLearner<?> service, PrintWriter err, long started) {
+    long predicted = 0;
+    long total = raws.stream().filter(r -> r.parsed() instanceof TaskEvent).count();
+    long next = System.nanoTime();
+    for (Raw r : raws) {
+      if (r.parsed() == null) {
+        continue;
+      }
+      session.accept(r.parsed());
+      if (r.parsed() instanceof TaskEvent) {
+        predicted++;
+      }
+      if (System.nanoTime() >= next || predicted == total) {
+        double secs = (System.nanoTime() - started) / 1e9;
+        err.printf(Locale.ROOT, "[%5.0fs] predicted %d/%d (%.0f/s)  lstm v%d, learned from every one of the %d labels "
+            + "before%s%n", secs, predicted, total, predicted / Math.max(secs, 1e-3), service.version(),
+            session.labels(), window(session));
+        err.flush();
+        next = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      }
+    }
+  }
+
+  private static String window(EvalSession session) {
+    String metric = session.info().primaryMetric();
+    StringBuilder b = new StringBuilder("  " + metric + " (window):");
+    for (ModelTrack t : session.tracks()) {
+      double w = t.value(metric).window();
+      b.append(String.format(Locale.ROOT, " %s %s", t.name(), Double.isNaN(w) ? "-" : String.format(Locale.ROOT, "%.3f", w)));
+    }
+    return b.toString();
   }
 
   /**
-   * Copies [from, to) of {@code topic} into {@code into}, partition by partition, keeping keys, timestamps and
-   * order; collects the records for the evaluation. Events without an id get their source position as id.
+   * Paced: the range is produced into the replay's own topics at the records' spacing, a private service runs
+   * over them; its predictions are scored as they arrive. Returns null when it finished, else why not.
    */
-  private long copy(Properties client, String topic, String into, int partitions, String from, String to,
-      CellstreamSerdes serdes, List<StreamRecord> records, ModelSpec spec, boolean events) throws Exception {
+  private String paced(CellstreamConfig live, Admin admin, Properties client, CellstreamSerdes serdes, int partitions,
+      String id, ModelVersion start, List<Raw> raws, long events, double factor, EvalSession session, ModelTrack lstm,
+      Map<String, Object> run, PrintWriter err, long started) throws Exception {
+    StreamSettings.Topics topics = new StreamSettings.Topics(id + "-events", id + "-labels", id + "-predictions",
+        id + "-dead-letters", id + "-models", id + "-training-examples");
+    Map<String, String> keepForever = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1"); // copies keep their timestamps
+    admin.createTopics(List.of(new NewTopic(topics.events(), partitions, (short) -1).configs(keepForever),
+        new NewTopic(topics.labels(), partitions, (short) -1).configs(keepForever))).all().get(30, TimeUnit.SECONDS);
+    if (start != null) {
+      admin.createTopics(List.of(new NewTopic(topics.models(), 1, (short) -1)
+          .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)))).all().get(30, TimeUnit.SECONDS);
+      ModelRecords replayRecords = new ModelRecords(serdes.models(), topics.models());
+      try (KafkaProducer<byte[], byte[]> p = producer(client)) {
+        byte[] value = replayRecords.encode(start);
+        String name = live.stream().modelName();
+        p.send(new ProducerRecord<>(topics.models(), ModelRecords.historyKey(name, start.version()).getBytes(StandardCharsets.UTF_8), value)).get();
+        p.send(new ProducerRecord<>(topics.models(), name.getBytes(StandardCharsets.UTF_8), value)).get();
+      }
+    }
+    var s = settings();
+    s.set("application.id", id, "replay");
+    s.set("cellstream.topic.events", topics.events(), "replay");
+    s.set("cellstream.topic.labels", topics.labels(), "replay");
+    s.set("cellstream.topic.predictions", topics.predictions(), "replay");
+    s.set("cellstream.topic.dead-letters", topics.deadLetters(), "replay");
+    s.set("cellstream.topic.models", topics.models(), "replay");
+    s.set("cellstream.topic.training-examples", topics.trainingExamples(), "replay");
+    s.set("cellstream.topics.partitions", String.valueOf(partitions), "replay");
+    s.set("max.task.idle.ms", "-1", "replay");
+    if (noTraining) {
+      s.set("cellstream.training.enabled", "false", "replay");
+    }
+    Path stateDir = Files.createTempDirectory("cellstream-replay-");
+    KnownBenignLogLines.privateStateDir(stateDir); // ours, deleted at the end: the OS clearing it is moot
+    s.set("state.dir", stateDir.toString(), "replay");
+    CellstreamConfig replay = CellstreamConfig.from(s);
+
+    Map<String, Integer> indexOfEvent = new HashMap<>();
+    for (int i = 0; i < raws.size(); i++) {
+      if (raws.get(i).parsed() instanceof TaskEvent e) {
+        indexOfEvent.put(e.entityId() + "\u0000" + e.eventId(), i);
+      }
+    }
+    ServiceRunner runner = ServiceRunner.start(replay, false);
+    AtomicLong produced = new AtomicLong();
+    AtomicLong labelsProduced = new AtomicLong();
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread producer = new Thread(() -> produce(client, raws, topics, factor, produced, labelsProduced, stop), "replay-producer");
+    producer.setDaemon(true);
+    long predicted = 0;
+    long minVersion = Long.MAX_VALUE;
+    long maxVersion = 0;
+    int accepted = 0;
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(client)) {
+      List<TopicPartition> tps = new ArrayList<>();
+      for (int p = 0; p < partitions; p++) {
+        tps.add(new TopicPartition(topics.predictions(), p));
+      }
+      consumer.assign(tps);
+      consumer.seekToBeginning(tps);
+      producer.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+      long nextProgress = System.nanoTime();
+      while (true) {
+        boolean finished = predicted + (long) runner.service().metrics().deadLettersTotal() >= events;
+        if (!finished && System.nanoTime() > deadline) {
+          return "timed out with " + predicted + " of " + events + " events predicted";
+        }
+        if (!runner.service().isAlive()) {
+          return "the replay's stream processing failed: " + runner.service().fatalError();
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          Prediction pr = serdes.predictions().decode(topics.predictions(), r.value());
+          Integer at = indexOfEvent.get(pr.getEntityId() + "\u0000" + pr.getEventId());
+          if (at != null) {
+            while (accepted <= at) {
+              StreamRecord rec = raws.get(accepted++).parsed();
+              if (rec != null) {
+                session.accept(rec); // the baselines advance with the LSTM
+              }
+            }
+          }
+          float[] y = new float[pr.getOutputs().size()];
+          for (int i = 0; i < y.length; i++) {
+            y[i] = pr.getOutputs().get(i);
+          }
+          lstm.prediction(pr.getEntityId(), pr.getEventId(), y);
+          minVersion = Math.min(minVersion, pr.getModelVersion());
+          maxVersion = Math.max(maxVersion, pr.getModelVersion());
+          predicted++;
+        }
+        if (finished || System.nanoTime() >= nextProgress) {
+          ModelVersion v = runner.service().models().current();
+          err.printf(Locale.ROOT, "[%5.0fs] produced %d/%d  predicted %d by versions v%d..v%d; v%d has learned from %d of "
+                  + "the %d labels produced%s%n", (System.nanoTime() - started) / 1e9, produced.get(), raws.size(),
+              predicted, minVersion == Long.MAX_VALUE ? 0 : minVersion, maxVersion, v == null ? 0 : v.version(),
+              v == null ? 0 : v.model().examplesSeen(), labelsProduced.get(), window(session));
+          err.flush();
+          nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        }
+        if (finished) {
+          break;
+        }
+      }
+      run.put("lstm.deadLetters", (long) runner.service().metrics().deadLettersTotal());
+      ModelVersion v = runner.service().models().current();
+      run.put("lstm.finalModelVersion", v == null ? 0 : v.version());
+      run.put("lstm.predictionVersions", minVersion + ".." + maxVersion);
+    } finally {
+      stop.set(true);
+      producer.join(10_000);
+      runner.close(Duration.ofSeconds(30));
+    }
+    while (accepted < raws.size()) {
+      StreamRecord rec = raws.get(accepted++).parsed();
+      if (rec != null) {
+        session.accept(rec); // labels after the last prediction
+      }
+    }
+    run.put("mode", "replay through a private service instance at " + (factor == 1 ? "the records' own pace" : factor + "× their pace"));
+    run.put("replayId", id);
+    if (!keepTopics) {
+      // Everything the replay made carries its id: its copies, its outputs and Kafka Streams' changelogs.
+      List<String> mine = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+          .filter(t -> t.startsWith(id + "-")).toList();
+      admin.deleteTopics(mine).all().get(30, TimeUnit.SECONDS);
+      try {
+        admin.deleteConsumerGroups(List.of(id)).all().get(30, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        err.println("note: the replay's consumer group " + id + " was not deleted (" + e.getCause().getMessage() + ")");
+      }
+    }
+    if (!FileTrees.deleteTree(stateDir)) {
+      throw new java.io.IOException("could not delete the replay's state directory " + stateDir);
+    }
+    return null;
+  }
+
+  /** Produces the range into the replay's topics, each record when its time (scaled by {@code factor}) has come. */
+  private static void produce(Properties client, List<Raw> raws, StreamSettings.Topics topics, double factor,
+      AtomicLong produced, AtomicLong labels, AtomicBoolean stop) {
+    try (KafkaProducer<byte[], byte[]> producer = producer(client)) {
+      long t0 = raws.getFirst().time();
+      long wall0 = System.nanoTime();
+      for (Raw r : raws) {
+        if (stop.get()) {
+          return;
+        }
+        long due = wall0 + (long) ((r.time() - t0) * 1e6 / factor);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          producer.flush();
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
+        producer.send(new ProducerRecord<>(r.event() ? topics.events() : topics.labels(), r.partition(), r.timestamp(),
+            r.key(), r.value(), r.headers()));
+        produced.incrementAndGet();
+        if (!r.event() && r.parsed() != null) {
+          labels.incrementAndGet();
+        }
+      }
+      producer.flush();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Reads [from, to) of {@code topic} partition by partition into {@code out}, keeping keys, timestamps and
+   * headers; decodes and checks each record as the service would ({@link InputChecks}): the ones it would
+   * dead-letter are kept as bytes (a paced replay's service dead-letters them too) but not evaluated. Events
+   * without an id get their source position as id, as the service names them. Returns the records read.
+   */
+  private long read(Properties client, String topic, int partitions, String from, String to, CellstreamSerdes serdes,
+      ModelSpec spec, boolean events, List<Raw> out, long[] unusable) throws Exception {
     long n = 0;
-    try (KafkaConsumer<byte[], byte[]> consumer = consumer(client, null);
-         KafkaProducer<byte[], byte[]> producer = producer(client)) {
+    float[] x = new float[spec.inputSize()];
+    float[] target = new float[spec.outputSize()];
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(client)) {
       List<TopicPartition> tps = new ArrayList<>();
       for (int p = 0; p < partitions; p++) {
         tps.add(new TopicPartition(topic, p));
@@ -365,27 +592,35 @@ public final class ReplayCommand implements Callable<Integer> {
             continue;
           }
           byte[] value = r.value();
+          StreamRecord parsed = null;
+          long time = r.timestamp();
           try {
             if (events) {
               Event e = serdes.events().decode(topic, value);
               if (e.getEventId() == null) {
                 e.setEventId(topic + "-" + r.partition() + "-" + r.offset());
-                value = serdes.events().encode(into, e);
+                value = serdes.events().encode(topic, e);
               }
-              if (usable(e, r.key(), spec)) { // the others become dead letters in the replay, as they would live
-                records.add(toTaskEvent(e));
+              time = e.getEventTime().toEpochMilli();
+              if (InputChecks.event(e, r.key(), spec, x, target) == null && scalarTargetOrNone(e)) {
+                parsed = toTaskEvent(e, x);
               }
             } else {
               Label l = serdes.labels().decode(topic, value);
-              if (l.getTarget() != null && l.getEventId() != null) {
-                long t = l.getLabelTime() != null ? l.getLabelTime().toEpochMilli() : r.timestamp();
-                records.add(new TaskLabel(l.getEntityId(), l.getEventId(), t, l.getTarget()));
+              if (l.getLabelTime() != null) {
+                time = l.getLabelTime().toEpochMilli();
+              }
+              if (InputChecks.label(l, r.key(), spec, target) == null && l.getTarget() != null && l.getEventId() != null) {
+                parsed = new TaskLabel(l.getEntityId(), l.getEventId(), time, l.getTarget());
               }
             }
           } catch (SerdeException | RuntimeException ex) {
-            // Copied as it is: the replay's service sends it to its dead-letter topic, like the live one would.
+            // kept as bytes: a paced replay's service dead-letters it, like the live one would
           }
-          producer.send(new ProducerRecord<>(into, r.partition(), r.timestamp(), r.key(), value, r.headers()));
+          if (parsed == null) {
+            unusable[0]++;
+          }
+          out.add(new Raw(events, r.partition(), r.timestamp(), r.key(), value, r.headers(), parsed, time));
           n++;
         }
         // Positions, not record offsets: transaction markers take offsets but are never returned as records.
@@ -395,41 +630,18 @@ public final class ReplayCommand implements Callable<Integer> {
           }
         }
       }
-      producer.flush();
     }
     return n;
   }
 
-  /** Whether the service will predict this event (and not dead-letter it): the same checks, in short. */
-  private static boolean usable(Event e, byte[] key, ModelSpec spec) {
-    if (e.getEntityId() == null || e.getEntityId().isBlank() || key == null
-        || !e.getEntityId().equals(new String(key, StandardCharsets.UTF_8))
-        || e.getFeatures().size() != spec.inputSize()) {
-      return false;
-    }
-    for (Float f : e.getFeatures()) {
-      if (f == null || !Float.isFinite(f)) {
-        return false;
-      }
-    }
-    if (e.getTarget() != null || e.getTargetVector() != null) {
-      try {
-        io.cellstream.stream.Targets.toVector(spec, e.getTarget(), e.getTargetVector(), new float[spec.outputSize()]);
-      } catch (io.cellstream.stream.Targets.InvalidTargetException ex) {
-        return false;
-      }
-    }
-    return true;
+  /** The evaluation scores scalar labels (0/1, a class index, a value); a target vector is the service's only. */
+  private static boolean scalarTargetOrNone(Event e) {
+    return e.getTargetVector() == null;
   }
 
-  private static TaskEvent toTaskEvent(Event e) {
-    float[] x = new float[e.getFeatures().size()];
-    for (int i = 0; i < x.length; i++) {
-      Float f = e.getFeatures().get(i);
-      x[i] = f == null ? Float.NaN : f;
-    }
+  private static TaskEvent toTaskEvent(Event e, float[] x) {
     boolean inline = e.getTarget() != null;
-    return new TaskEvent(e.getEntityId(), e.getEventId(), e.getEventTime().toEpochMilli(), x,
+    return new TaskEvent(e.getEntityId(), e.getEventId(), e.getEventTime().toEpochMilli(), x.clone(),
         inline ? e.getTarget() : null, inline ? LabelMode.INLINE : LabelMode.DELAYED, EventRole.STEP, 0, 0, 0, 0);
   }
 
@@ -468,7 +680,7 @@ public final class ReplayCommand implements Callable<Integer> {
 
   private static byte[] findModel(Properties client, String topic, String key) {
     byte[] found = null;
-    try (KafkaConsumer<byte[], byte[]> consumer = consumer(client, null)) {
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(client)) {
       List<TopicPartition> tps = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
       consumer.assign(tps);
       consumer.seekToBeginning(tps);
@@ -494,15 +706,12 @@ public final class ReplayCommand implements Callable<Integer> {
     return p;
   }
 
-  private static KafkaConsumer<byte[], byte[]> consumer(Properties client, String group) {
+  private static KafkaConsumer<byte[], byte[]> consumer(Properties client) {
     Properties p = new Properties();
     p.putAll(client);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
-    if (group != null) {
-      p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-    }
     return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 

@@ -1,5 +1,6 @@
 package io.cellstream.config;
 
+import io.cellstream.learn.LearnerSettings;
 import io.cellstream.lstm.AdamConfig;
 import io.cellstream.lstm.ModelSpec;
 import io.cellstream.lstm.Task;
@@ -38,6 +39,8 @@ public record CellstreamConfig(
   /** One documented key. */
   public record Key(String name, String defaultValue, String doc) {}
 
+  private static final LearnerSettings D = LearnerSettings.DEFAULTS;
+
   public static final List<Key> KEYS = List.of(
       new Key("application.id", "cellstream", "Kafka Streams application id: instances with the same id share the work; a replay uses its own."),
       new Key("bootstrap.servers", "127.0.0.1:9092", "Kafka brokers."),
@@ -57,24 +60,26 @@ public record CellstreamConfig(
       new Key("cellstream.model.name", "default", "Model name: the key on the models topic."),
       new Key("cellstream.model.task", "binary", "binary (sigmoid), multiclass (softmax) or regression (identity)."),
       new Key("cellstream.model.input-size", "16", "D: features per event."),
-      new Key("cellstream.model.hidden-size", "64", "H: LSTM cells, the size of each entity's memory (h and c)."),
+      new Key("cellstream.model.hidden-size", String.valueOf(LearnerSettings.DEFAULT_HIDDEN_SIZE), "H: LSTM cells, the size of each entity's memory (h and c)."),
       new Key("cellstream.model.output-size", "1", "K: outputs (classes for multiclass)."),
-      new Key("cellstream.model.seed", "42", "Seed of version 1's initialisation (uniform ±1/√H)."),
-      new Key("cellstream.model.forget-bias", "1.0", "Initial forget-gate bias of version 1 (1.0 helps remembering from the start)."),
-      new Key("cellstream.window.steps", "32", "W: past steps a delayed label may refer to; 0 = inference only. Must cover the BPTT steps plus the label delay."),
-      new Key("cellstream.window.checkpoint-every", "8", "k: keep (h, c) every k steps; the window holds W..W+k-1 steps."),
+      new Key("cellstream.model.seed", String.valueOf(D.seed()), "Seed of version 1's initialisation (uniform ±1/√H) and of the trainer's replay draws."),
+      new Key("cellstream.model.forget-bias", String.valueOf(D.forgetBias()), "Initial forget-gate bias of version 1: 3.0 (f ≈ 0.95) starts the conveyor belt nearly open; with 1.0 (f ≈ 0.73) a cue fades as 0.73^50 ≈ 1e-7 over 50 steps and long lags were not learned (docs/accuracy.md)."),
+      new Key("cellstream.window.steps", String.valueOf(D.windowSteps()), "W: past steps a delayed label may refer to; 0 = inference only. Must cover the BPTT steps plus the label delay."),
+      new Key("cellstream.window.checkpoint-every", String.valueOf(D.checkpointEvery()), "k: keep (h, c) every k steps; the window holds W..W+k-1 steps."),
       new Key("cellstream.state.keep-gates", "true", "Keep each entity's last gate activations (3H bytes) for /entities/{id}."),
       new Key("cellstream.training.enabled", "true", "Learn from labels online; false = inference only."),
-      new Key("cellstream.training.bptt-steps", "16", "T: truncated-BPTT window length ending at the labelled step."),
-      new Key("cellstream.training.learning-rate", "0.003", "Adam learning rate."),
-      new Key("cellstream.training.beta1", "0.9", "Adam beta1."),
-      new Key("cellstream.training.beta2", "0.999", "Adam beta2."),
-      new Key("cellstream.training.eps", "1e-8", "Adam epsilon."),
-      new Key("cellstream.training.amsgrad", "true", "Adam with amsgrad: divide by the largest second moment so far. Keeps a model that has learned from being undone by one rare error (online, plain Adam's denominator shrinks once the loss is near zero)."),
-      new Key("cellstream.training.batch-size", "16", "Examples per Adam update."),
-      new Key("cellstream.training.clip-norm", "1.0", "Clip each update's gradient to this global norm; 0 = off."),
-      new Key("cellstream.training.publish.every-examples", "1000", "Publish a new model version after this many examples ..."),
-      new Key("cellstream.training.publish.every-seconds", "10", "... or this many seconds after the last version, if it learned anything."),
+      new Key("cellstream.training.bptt-steps", String.valueOf(D.bpttSteps()), "T: truncated-BPTT window length ending at the labelled step; must cover the longest dependency to be learned."),
+      new Key("cellstream.training.learning-rate", String.valueOf(D.adam().learningRate()), "Adam learning rate."),
+      new Key("cellstream.training.beta1", String.valueOf(D.adam().beta1()), "Adam beta1."),
+      new Key("cellstream.training.beta2", String.valueOf(D.adam().beta2()), "Adam beta2."),
+      new Key("cellstream.training.eps", String.valueOf(D.adam().eps()), "Adam epsilon."),
+      new Key("cellstream.training.amsgrad", String.valueOf(D.adam().amsgrad()), "Adam with amsgrad: divide by the largest second moment so far. Keeps a model that has learned from being undone by one rare error (online, plain Adam's denominator shrinks once the loss is near zero)."),
+      new Key("cellstream.training.batch-size", String.valueOf(D.batchSize()), "New examples per Adam update."),
+      new Key("cellstream.training.clip-norm", String.valueOf(D.clipNorm()), "Clip each update's gradient to this global norm; 0 = off."),
+      new Key("cellstream.training.replay.capacity", String.valueOf(D.replayCapacity()), "Experience replay: the trainer keeps this many of the most recent examples in its store (0 = no replay)."),
+      new Key("cellstream.training.replay.updates-per-example", String.valueOf(D.replayUpdates()), "Experience replay: extra updates per new example, each on a minibatch drawn uniformly from the replay buffer (0 = none). Each label is then learned from about this many more times."),
+      new Key("cellstream.training.publish.every-examples", String.valueOf(D.publishEveryExamples()), "Publish a new model version after this many new examples ..."),
+      new Key("cellstream.training.publish.every-seconds", String.valueOf(D.publishInterval().toSeconds()), "... or this many seconds after the last version, if it learned anything."),
       new Key("cellstream.training.guard.loss-factor", "0", "Refuse an update whose minibatch loss exceeds this multiple of the running mean; 0 = off. Off by default: with small minibatches a confident mistake is exactly such a loss and exactly what the model must learn from (at 20 the live demo peaked at 0.69 accuracy and ended at 0.52); amsgrad is the defence against blow-ups. Consider it with large minibatches."),
       new Key("cellstream.input.max-record-bytes", "1048576", "Larger input records go to the dead-letter topic as oversized."),
       new Key("cellstream.http.host", "127.0.0.1", "HTTP interface for health, metrics, entities and model admin."),
@@ -169,6 +174,12 @@ public record CellstreamConfig(
     float beta2 = p.floating("cellstream.training.beta2", 0, 0.99999999);
     float eps = p.floating("cellstream.training.eps", 1e-30, 1);
     int batch = p.integer("cellstream.training.batch-size", 1, 1_000_000);
+    int replayCapacity = p.integer("cellstream.training.replay.capacity", 0, 1_000_000);
+    int replayUpdates = p.integer("cellstream.training.replay.updates-per-example", 0, 1_000);
+    if (replayUpdates > 0 && replayCapacity == 0 && p.ok("cellstream.training.replay.capacity")) {
+      problems.add("cellstream.training.replay.updates-per-example: " + replayUpdates
+          + " replay updates need a replay buffer: set cellstream.training.replay.capacity >= 1 or the updates to 0");
+    }
     boolean amsgrad = p.bool("cellstream.training.amsgrad");
     float clip = p.floating("cellstream.training.clip-norm", 0, 1e9);
     long publishExamples = p.longValue("cellstream.training.publish.every-examples");
@@ -216,10 +227,10 @@ public record CellstreamConfig(
         trainingTopic == null || trainingTopic.isBlank() ? defaults.trainingExamples() : trainingTopic);
     StreamSettings stream;
     try {
-      stream = new StreamSettings(topics, modelName, new ModelSpec(d, h, k, task), seed, forgetBias, window, every,
-          new StreamSettings.Training(training, bptt, new AdamConfig(lr, beta1, beta2, eps, amsgrad), batch, clip,
-              publishExamples, Duration.ofSeconds(publishSeconds), guard),
-          maxBytes, keepGates);
+      LearnerSettings learner = new LearnerSettings(window, every, bptt, new AdamConfig(lr, beta1, beta2, eps, amsgrad),
+          batch, clip, guard, replayCapacity, replayUpdates, publishExamples, Duration.ofSeconds(publishSeconds),
+          forgetBias, seed);
+      stream = new StreamSettings(topics, modelName, new ModelSpec(d, h, k, task), learner, training, maxBytes, keepGates);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(List.of(e.getMessage()));
     }

@@ -1,26 +1,33 @@
 package io.cellstream.eval;
 
+import io.cellstream.learn.LearnerSettings;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The baselines a report shows beside the LSTM, for a task: no memory, vanilla RNN (same hidden size,
- * window, batch, clipping and optimiser as the LSTM's config; its own tuned learning rate), and majority
- * class (classification) or running mean and last value (regression).
+ * The models a report shows beside the LSTM, for a task: no memory and the vanilla RNN (both through the one
+ * online learner, with the LSTM's settings but their own tuned learning rates), and majority class
+ * (classification) or running mean and last value (regression).
  */
 public final class Baselines {
 
   private Baselines() {}
 
   /**
-   * All baselines that apply to {@code task}. {@code recurrent} gives the RNN's settings (hidden size,
-   * window, batch size, clipping, seed — typically the LSTM's); its learning rate is used as is.
-   * {@code noMemoryLearningRate} is the no-memory model's (its optimum differs: see the defaults).
+   * The learner's settings for a task: {@code base} with a BPTT window of the task's longest dependency and an
+   * entity window that also covers the label delay (so that a delayed label still finds its whole window).
    */
-  public static List<OnlineLearner> forTask(TaskInfo task, LearnerConfig recurrent, float noMemoryLearningRate) {
+  public static LearnerSettings settings(TaskInfo task, LabelPolicy labels, LearnerSettings base) {
+    int t = task.suggestedWindow();
+    int delay = labels.delayedFraction() > 0 ? labels.delaySteps() : 0;
+    return base.withWindow(t + delay, t);
+  }
+
+  /** All baselines that apply to {@code task}, from {@code settings} (see {@link #settings}). */
+  public static List<OnlineLearner> forTask(TaskInfo task, LearnerSettings settings, int hiddenSize) {
     List<OnlineLearner> all = new ArrayList<>();
-    all.add(NoMemoryLearner.forTask(task, recurrent.withLearningRate(noMemoryLearningRate)));
-    all.add(new RnnLearner(task, recurrent));
+    all.add(CellLearner.noMemory("nomemory", task, settings.withLearningRate(CellLearner.NO_MEMORY_LEARNING_RATE)));
+    all.add(CellLearner.rnn("rnn", task, hiddenSize, settings.withLearningRate(CellLearner.RNN_LEARNING_RATE)));
     switch (task.task()) {
       case BINARY, MULTICLASS -> all.add(MajorityLearner.forTask(task));
       case REGRESSION -> {
@@ -31,9 +38,8 @@ public final class Baselines {
     return all;
   }
 
-  /** All baselines with the tuned default learning rates, the task's window and {@code hiddenSize}. */
+  /** All baselines with the tuned defaults, inline labels and {@code hiddenSize}. */
   public static List<OnlineLearner> forTask(TaskInfo task, int hiddenSize) {
-    return forTask(task, LearnerConfig.of(task, hiddenSize, RnnLearner.DEFAULT_LEARNING_RATE),
-        NoMemoryLearner.DEFAULT_LEARNING_RATE);
+    return forTask(task, settings(task, LabelPolicy.INLINE, LearnerSettings.DEFAULTS), hiddenSize);
   }
 }

@@ -16,7 +16,7 @@ import java.util.function.IntToLongFunction;
  * <pre>{@code
  * List<LagSweep.Row> rows = LagSweep.run(new int[] {5, 10, 25, 50}, lag -> 2_000_000L,
  *     StreamConfig.of(100, 0, 1), LongLagTask.Config.DEFAULTS,
- *     Map.of("rnn", task -> RnnLearner.forTask(task, 32)), 0.95, EvalOptions.DEFAULTS.withThreads(2));
+ *     Map.of("rnn", task -> CellLearner.rnn("rnn", task, 32, settings)), 0.95, EvalOptions.DEFAULTS.withThreads(2));
  * System.out.println(LagSweep.markdown(rows));
  * }</pre>
  */
@@ -30,10 +30,21 @@ public final class LagSweep {
    * @param windowAccuracy    accuracy over the last window of queries at the end
    * @param eventsToTarget    events seen when the windowed accuracy first reached the target over a full
    *                          window, or −1 if it never did
+   * @param queriesToTarget   labelled sequences (queries) scored by then, or −1
    * @param seconds           the model's processing time
+   * @param seed              the stream's seed
    */
   public record Row(int lag, String model, long events, long queries, double windowAccuracy, long eventsToTarget,
-      double seconds) {}
+      long queriesToTarget, double seconds, long seed) {}
+
+  /** A row of a run's result for one model. */
+  public static Row row(int lag, long seed, ModelResult m, double target, int fullWindow) {
+    MetricValue acc = m.metric(MetricInfo.ACCURACY.key());
+    int at = indexToReach(m, MetricInfo.ACCURACY.key(), target, fullWindow);
+    Curve c = m.curve(MetricInfo.ACCURACY.key());
+    return new Row(lag, m.name(), m.events(), m.scored(), acc.window(), at < 0 ? -1 : c.events()[at],
+        at < 0 ? -1 : c.scored()[at], m.seconds(), seed);
+  }
 
   private LagSweep() {}
 
@@ -47,12 +58,8 @@ public final class LagSweep {
       Map<String, Function<TaskInfo, OnlineLearner>> ordered = new LinkedHashMap<>(models);
       ordered.forEach((name, f) -> learners.add(f.apply(g.info())));
       EvalResult r = Evaluator.run(g, learners, options);
-      int i = 0;
-      for (String name : ordered.keySet()) {
-        ModelResult m = r.models().get(i++);
-        MetricValue acc = m.metric(MetricInfo.ACCURACY.key());
-        rows.add(new Row(lag, name, m.events(), m.scored(), acc.window(),
-            eventsToReach(m, MetricInfo.ACCURACY.key(), target, options.window()), m.seconds()));
+      for (ModelResult m : r.models()) {
+        rows.add(row(lag, stream.seed(), m, target, options.window()));
       }
     }
     return rows;
@@ -63,6 +70,11 @@ public final class LagSweep {
    * least {@code fullWindow} pairs scored (so that the window is full), or −1.
    */
   public static long eventsToReach(ModelResult m, String key, double target, int fullWindow) {
+    int i = indexToReach(m, key, target, fullWindow);
+    return i < 0 ? -1 : m.curve(key).events()[i];
+  }
+
+  private static int indexToReach(ModelResult m, String key, double target, int fullWindow) {
     Curve c = m.curve(key);
     if (c == null) {
       return -1;
@@ -71,21 +83,23 @@ public final class LagSweep {
     for (int i = 0; i < c.size(); i++) {
       double v = c.window()[i];
       if (c.scored()[i] >= fullWindow && (higher ? v >= target : v <= target)) {
-        return c.events()[i];
+        return i;
       }
     }
     return -1;
   }
 
-  /** A Markdown table: lag, model, events, queries, final windowed accuracy, events to target. */
+  /** A Markdown table: lag, seed, model, events, queries, final windowed accuracy, events and queries to target. */
   public static String markdown(List<Row> rows) {
     StringBuilder b = new StringBuilder();
-    b.append("| L | model | events | queries | accuracy (last window) | events to target | seconds |\n");
-    b.append("|---:|---|---:|---:|---:|---:|---:|\n");
+    b.append("| L | seed | model | events | queries | accuracy (last window) | events to target | queries to target | seconds |\n");
+    b.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
     for (Row r : rows) {
-      b.append(String.format(Locale.ROOT, "| %d | %s | %d | %d | %.3f | %s | %.1f |%n", r.lag(), r.model(), r.events(),
-          r.queries(), r.windowAccuracy(), r.eventsToTarget() < 0 ? "not reached" : String.valueOf(r.eventsToTarget()),
-          r.seconds()));
+      boolean reached = r.eventsToTarget() >= 0;
+      b.append(String.format(Locale.ROOT, "| %d | %d | %s | %d | %d | %.3f | %s | %s | %.1f |%n", r.lag(), r.seed(),
+          r.model(), r.events(), r.queries(), r.windowAccuracy(),
+          reached ? String.valueOf(r.eventsToTarget()) : "not reached",
+          reached ? String.valueOf(r.queriesToTarget()) : "-", r.seconds()));
     }
     return b.toString();
   }

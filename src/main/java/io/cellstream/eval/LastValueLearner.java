@@ -1,5 +1,8 @@
 package io.cellstream.eval;
 
+import io.cellstream.learn.LabelOutcome;
+import io.cellstream.learn.Targets;
+
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,6 +12,9 @@ import java.util.Map;
  * of all labels so far (0 before the first).
  */
 public final class LastValueLearner implements OnlineLearner {
+
+  private static final io.cellstream.lstm.ModelSpec REGRESSION_1 =
+      new io.cellstream.lstm.ModelSpec(1, 1, 1, io.cellstream.lstm.Task.REGRESSION);
 
   private final Map<String, Float> last = new HashMap<>();
   private double sum;
@@ -20,18 +26,18 @@ public final class LastValueLearner implements OnlineLearner {
   }
 
   @Override
-  public float[] predict(String entityId, String eventId, float[] features) {
+  public float[] predict(String entityId, String eventId, long eventTime, float[] features) {
     Float v = last.get(entityId);
     return new float[] {v != null ? v : n == 0 ? 0f : (float) (sum / n)};
   }
 
   @Override
-  public LearnOutcome learn(String entityId, String eventId, float target) {
-    Head.checkTarget(io.cellstream.lstm.Task.REGRESSION, target, 1);
+  public LabelOutcome learn(String entityId, String eventId, float target) {
+    Targets.of(REGRESSION_1, target); // refuses a non-finite value
     last.put(entityId, target);
     sum += target;
     n++;
-    return LearnOutcome.ACCEPTED;
+    return LabelOutcome.MATCHED;
   }
 
   @Override

@@ -9,7 +9,7 @@ import java.util.List;
  *
  * <pre>{@code
  * SweepResult r = LearningRateSweep.run(gen,
- *     lr -> new RnnLearner(spec, config.withLearningRate(lr)), new float[] {1e-3f, 3e-3f, 1e-2f},
+ *     lr -> CellLearner.rnn("rnn", task, 32, settings.withLearningRate(lr)), new float[] {1e-3f, 3e-3f, 1e-2f},
  *     EvalOptions.DEFAULTS.withThreads(2));
  * }</pre>
  */
@@ -67,12 +67,12 @@ public final class LearningRateSweep {
   /** The same learner under another name. */
   private record Renamed(OnlineLearner delegate, String name) implements OnlineLearner {
     @Override
-    public float[] predict(String entityId, String eventId, float[] features) {
-      return delegate.predict(entityId, eventId, features);
+    public float[] predict(String entityId, String eventId, long eventTime, float[] features) {
+      return delegate.predict(entityId, eventId, eventTime, features);
     }
 
     @Override
-    public LearnOutcome learn(String entityId, String eventId, float target) {
+    public io.cellstream.learn.LabelOutcome learn(String entityId, String eventId, float target) {
       return delegate.learn(entityId, eventId, target);
     }
 

@@ -1,5 +1,8 @@
 package io.cellstream.eval;
 
+import io.cellstream.learn.LabelOutcome;
+import io.cellstream.learn.Targets;
+
 import io.cellstream.lstm.Task;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,6 +17,7 @@ public final class MajorityLearner implements OnlineLearner {
   private final Task task;
   private final int classes; // K for multiclass, 2 for binary
   private final long[] counts;
+  private final io.cellstream.lstm.ModelSpec spec; // D and H nominal: only the head's shape matters here
   private long n;
 
   public MajorityLearner(Task task, int outputSize) {
@@ -23,6 +27,7 @@ public final class MajorityLearner implements OnlineLearner {
     this.task = task;
     this.classes = task == Task.BINARY ? 2 : outputSize;
     counts = new long[classes];
+    spec = new io.cellstream.lstm.ModelSpec(1, 1, outputSize, task);
   }
 
   public static MajorityLearner forTask(TaskInfo t) {
@@ -35,7 +40,7 @@ public final class MajorityLearner implements OnlineLearner {
   }
 
   @Override
-  public float[] predict(String entityId, String eventId, float[] features) {
+  public float[] predict(String entityId, String eventId, long eventTime, float[] features) {
     if (task == Task.BINARY) {
       return new float[] {(float) ((counts[1] + 1.0) / (n + 2.0))};
     }
@@ -47,11 +52,11 @@ public final class MajorityLearner implements OnlineLearner {
   }
 
   @Override
-  public LearnOutcome learn(String entityId, String eventId, float target) {
-    Head.checkTarget(task, target, task == Task.BINARY ? 1 : classes);
+  public LabelOutcome learn(String entityId, String eventId, float target) {
+    Targets.of(spec, target); // refuses a label outside the classes
     counts[Math.round(target)]++;
     n++;
-    return LearnOutcome.ACCEPTED;
+    return LabelOutcome.MATCHED;
   }
 
   /** The majority class so far (lowest index on ties). */

@@ -1,5 +1,6 @@
 package io.cellstream.eval;
 
+import io.cellstream.learn.LabelOutcome;
 import java.util.Map;
 
 /**
@@ -19,16 +20,17 @@ public interface OnlineLearner {
    * for every event of the entity, labelled or not, in order.
    *
    * @param eventId  the event's id; a later {@link #learn} names it
+   * @param eventTime the event's time (epoch ms)
    * @param features D values (not kept by the caller's side: copy what you keep)
    * @return binary: {P(1)}; multiclass: K class probabilities; regression: {value}
    */
-  float[] predict(String entityId, String eventId, float[] features);
+  float[] predict(String entityId, String eventId, long eventTime, float[] features);
 
   /**
    * The label of an earlier predicted event of {@code entityId}: 0/1, a class index or a value. The
    * learner may apply it at once or with its next minibatch.
    */
-  LearnOutcome learn(String entityId, String eventId, float target);
+  LabelOutcome learn(String entityId, String eventId, float target);
 
   /** Applies what is buffered (a partial minibatch). Called at the end of a run. */
   default void flush() {}

@@ -1,10 +1,16 @@
 package io.cellstream.eval;
 
+import io.cellstream.learn.LabelOutcome;
+import io.cellstream.learn.Targets;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Regression: predicts the mean of all labels seen so far (over all entities); 0 before the first. */
 public final class RunningMeanLearner implements OnlineLearner {
+
+  private static final io.cellstream.lstm.ModelSpec REGRESSION_1 =
+      new io.cellstream.lstm.ModelSpec(1, 1, 1, io.cellstream.lstm.Task.REGRESSION);
 
   private double sum;
   private long n;
@@ -15,16 +21,16 @@ public final class RunningMeanLearner implements OnlineLearner {
   }
 
   @Override
-  public float[] predict(String entityId, String eventId, float[] features) {
+  public float[] predict(String entityId, String eventId, long eventTime, float[] features) {
     return new float[] {n == 0 ? 0f : (float) (sum / n)};
   }
 
   @Override
-  public LearnOutcome learn(String entityId, String eventId, float target) {
-    Head.checkTarget(io.cellstream.lstm.Task.REGRESSION, target, 1);
+  public LabelOutcome learn(String entityId, String eventId, float target) {
+    Targets.of(REGRESSION_1, target); // refuses a non-finite value
     sum += target;
     n++;
-    return LearnOutcome.ACCEPTED;
+    return LabelOutcome.MATCHED;
   }
 
   @Override

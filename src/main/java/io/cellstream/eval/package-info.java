@@ -1,7 +1,7 @@
 /**
- * Evaluation: benchmark streams, prequential metrics, online baselines and reports. Imports only the JDK,
- * {@code io.cellstream.lstm} and Jackson; nothing here knows Kafka, so the demo, replay and import
- * commands build on it, and the LSTM plugs in behind {@link io.cellstream.eval.OnlineLearner}.
+ * Evaluation: benchmark streams, prequential metrics, baselines and reports. Imports only the JDK,
+ * {@code io.cellstream.learn}, {@code io.cellstream.lstm} and Jackson; nothing here knows Kafka, so the demo, replay and import
+ * commands build on it, and the models plug in behind {@link io.cellstream.eval.OnlineLearner}.
  *
  * <h2>Streams</h2>
  * A {@link io.cellstream.eval.TaskGenerator} is a seeded, repeatable stream of
@@ -38,39 +38,15 @@
  * {@link io.cellstream.eval.Curve}s every M scored pairs.
  *
  * <h2>Learners</h2>
- * {@link io.cellstream.eval.OnlineLearner}: {@code predict(entityId, eventId, features)} advances the
- * entity's state and returns the outputs; {@code learn(entityId, eventId, target)} when the label comes
- * (same event or later); {@code flush()}; {@code describe()}. Baselines ({@link
- * io.cellstream.eval.Baselines}): {@link io.cellstream.eval.NoMemoryLearner} (logistic / softmax / linear on
- * the current event), {@link io.cellstream.eval.RnnLearner} (tanh RNN, {@link io.cellstream.eval.RnnModel}
- * forward/backward pair, the LSTM's dense head, truncated BPTT from per-entity checkpoints, minibatches,
- * clipping by global norm, {@link io.cellstream.lstm.Adam}), {@link io.cellstream.eval.MajorityLearner},
- * {@link io.cellstream.eval.RunningMeanLearner}, {@link io.cellstream.eval.LastValueLearner}. Settings in
- * {@link io.cellstream.eval.LearnerConfig}; {@link io.cellstream.eval.LearningRateSweep} tries several
- * learning rates on the same stream.
- *
- * <p>Tuned defaults. RNN learning rate 1e-2 (long-lag recall, K = 4, 100 entities, H = 32, batch 16,
- * clip 1, Adam β = 0.9/0.999): it learned every lag it learned at all, and fastest; 3e-3 is slower, 1e-3
- * and 3e-4 never left chance at L = 25 in 2M events. No-memory learning rate 3e-3 (best final-window loss
- * on Reber and adding among 1e-3 … 1e-1). Sweep again for other settings: {@link
- * io.cellstream.eval.LearningRateSweep}.
- *
- * <h2>Measured: the vanilla RNN on long-lag recall</h2>
- * Same settings, window L + 2, accuracy over the last 2000 queries, target 0.95 ({@link
- * io.cellstream.eval.LagSweep}):
- * <pre>
- *   L = 5    reached after  22,682 events (≈ 3,200 queries)
- *   L = 10   reached after  60,532 events (≈ 5,000 queries); still 1.000 at 4M events
- *   L = 25   1 seed of 4 learned (≈ 650k events); 3 stayed at chance for 3–4M events
- *   L = 50   not reached in 10M events (192k queries), 2 seeds; nor at lr 3e-2 in 4M
- * </pre>
- * Online training with a constant-rate Adam is not stable forever: once the RNN is right, its loss
- * reaches 0 in float32, gradient norms fall to ~1e-7 and Adam's second moments shrink with them, so a
- * rare error later makes a step of several learning rates per parameter for many updates; the RNN then
- * collapses to chance and does not recover (L = 5 after ~2.3M events at lr 1e-2; L = 25 at ~1M at 3e-3).
- * ε = 1e-6, L2 decay 1e-4 ({@link io.cellstream.eval.LearnerConfig#weightDecay()}) and β2 = 0.99 each
- * postponed or moved it but none removed it. The LSTM trained the same way is exposed to the same
- * mechanism.
+ * {@link io.cellstream.eval.OnlineLearner}: {@code predict(entityId, eventId, eventTime, features)} advances
+ * the entity's state and returns the outputs; {@code learn(entityId, eventId, target)} when the label comes
+ * (same event or later); {@code flush()}; {@code describe()}. The LSTM, the vanilla RNN and the no-memory
+ * model are {@link io.cellstream.eval.CellLearner}s: the one online learner of {@code io.cellstream.learn}
+ * (the service's window, checkpoints, label join, minibatches, replay, clipping, Adam and publish policy)
+ * with another cell. {@link io.cellstream.eval.Baselines} adds {@link io.cellstream.eval.MajorityLearner},
+ * {@link io.cellstream.eval.RunningMeanLearner} and {@link io.cellstream.eval.LastValueLearner}, which learn
+ * nothing but counts. {@link io.cellstream.eval.LearningRateSweep} tries several learning rates on the same
+ * stream. The measurements behind the defaults are in docs/accuracy.md.
  *
  * <h2>Running and reporting</h2>
  * {@link io.cellstream.eval.EvalSession} drives in-process learners record by record (predict, score,

@@ -10,14 +10,15 @@ package io.cellstream.lstm;
  * regression  y_k = z_k                loss = ½ Σ_k (z_k - t_k)²          dL/dz_k = y_k - t_k
  * </pre>
  *
- * The regression loss carries the ½ of the golden vectors' {@code loss_definition}.
+ * The regression loss carries the ½ of the golden vectors' {@code loss_definition}. This is the one head and
+ * loss of the project: the LSTM's BPTT, the baselines' cells and the service's prequential metrics use it.
  */
-final class Head {
+public final class Head {
 
   private Head() {}
 
   /** y[yOff, yOff+K) = act(z[zOff, zOff+K)). */
-  static void activate(Task task, float[] z, int zOff, float[] y, int yOff, int k) {
+  public static void activate(Task task, float[] z, int zOff, float[] y, int yOff, int k) {
     switch (task) {
       case BINARY -> {
         for (int i = 0; i < k; i++) {
@@ -47,7 +48,7 @@ final class Head {
   }
 
   /** The loss of one labelled step, computed from the logits in double (stable for saturated outputs). */
-  static double loss(Task task, float[] z, int zOff, float[] t, int tOff, int k) {
+  public static double loss(Task task, float[] z, int zOff, float[] t, int tOff, int k) {
     double loss = 0;
     switch (task) {
       case BINARY -> {
@@ -82,7 +83,7 @@ final class Head {
   }
 
   /** dz[dOff, dOff+K) = dLoss/dz for one labelled step, given the activated outputs y. */
-  static void lossGradient(Task task, float[] y, int yOff, float[] t, int tOff, float[] dz, int dOff, int k) {
+  public static void lossGradient(Task task, float[] y, int yOff, float[] t, int tOff, float[] dz, int dOff, int k) {
     if (task == Task.MULTICLASS) {
       float tSum = 0f;
       for (int i = 0; i < k; i++) {

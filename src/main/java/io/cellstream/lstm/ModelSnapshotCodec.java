@@ -48,9 +48,7 @@ public final class ModelSnapshotCodec {
     b.putLong(model.createdAtMillis());
     b.putLong(model.examplesSeen());
     b.putInt(p.length);
-    for (float v : p) {
-      b.putFloat(v);
-    }
+    BinaryFormat.writeFloats(b, p);
     return BinaryFormat.finish(b);
   }
 

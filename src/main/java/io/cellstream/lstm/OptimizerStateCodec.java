@@ -49,16 +49,10 @@ public final class OptimizerStateCodec {
     b.putFloat(c.eps());
     b.putLong(adam.steps());
     b.putInt(n);
-    for (float v : adam.m()) {
-      b.putFloat(v);
-    }
-    for (float v : adam.v()) {
-      b.putFloat(v);
-    }
+    BinaryFormat.writeFloats(b, adam.m());
+    BinaryFormat.writeFloats(b, adam.v());
     if (ams) {
-      for (float v : adam.vMax()) {
-        b.putFloat(v);
-      }
+      BinaryFormat.writeFloats(b, adam.vMax());
     }
     return BinaryFormat.finish(b);
   }

@@ -38,7 +38,7 @@ public final class PreparedWeights {
   }
 
   /** Weights over {@code p}'s live buffer (not copied): call {@link #repack()} after changing it. */
-  static PreparedWeights live(Parameters p) {
+  public static PreparedWeights live(Parameters p) {
     return new PreparedWeights(p.spec(), p.data());
   }
 
@@ -69,7 +69,7 @@ public final class PreparedWeights {
   }
 
   /** Rebuilds the packed copy (if one exists) from the current parameters; for live weights. */
-  void repack() {
+  public void repack() {
     Packed p = packed;
     if (p != null) {
       p.fill(params);

@@ -25,13 +25,14 @@ public final class EntityState {
   public static final long NO_STEP = -1;
 
   private final int inputSize;        // D
-  private final int hiddenSize;       // H
+  private final int hiddenSize;       // |h| (H for the LSTM and the RNN, 0 for a cell without memory)
+  private final int cellSize;         // |c| (H for the LSTM, 0 for cells without a cell state)
   private final int outputSize;       // K
   private final int windowSteps;      // W: steps a label may look back (0 = inference only)
   private final int checkpointEvery;  // k: a checkpoint of (h, c) before every k-th step
 
-  public final float[] h;             // (H) hidden state after the last step
-  public final float[] c;             // (H) cell state after the last step
+  public final float[] h;             // (|h|) hidden state after the last step
+  public final float[] c;             // (|c|) cell state after the last step
   public final float[] lastOutputs;   // (K) head output of the last step
   public final byte[] gates;          // (3H) last step's i, f, o gates quantised to 0..255 (i at 0, f at H, o at 2H)
   public boolean hasGates;
@@ -48,11 +49,24 @@ public final class EntityState {
   private final float[] inputs;       // (capacity, D)
   private final float[] predictions;  // (capacity, K)
   private final boolean[] labelled;   // (capacity) a label for this step was already turned into an example
-  private final float[] checkpoints;  // (capacity / k + 1, 2H): [h | c] before steps firstStep, firstStep + k, ...
+  private final float[] checkpoints;  // (capacity / k + 1, |h| + |c|): [h | c] before steps firstStep, firstStep + k, ...
 
+  /** The state of an LSTM entity: h and c of H floats each. */
   public EntityState(int inputSize, int hiddenSize, int outputSize, int windowSteps, int checkpointEvery) {
-    if (inputSize < 1 || hiddenSize < 1 || outputSize < 1) {
-      throw new IllegalArgumentException("sizes must be >= 1: D=" + inputSize + " H=" + hiddenSize + " K=" + outputSize);
+    this(inputSize, hiddenSize, hiddenSize, outputSize, windowSteps, checkpointEvery);
+    if (hiddenSize < 1) {
+      throw new IllegalArgumentException("hidden size must be >= 1, got " + hiddenSize);
+    }
+  }
+
+  /**
+   * The state of an entity of any cell (see {@code io.cellstream.learn.Cell}): h of {@code hiddenSize} and c
+   * of {@code cellSize} floats (either may be 0).
+   */
+  public EntityState(int inputSize, int hiddenSize, int cellSize, int outputSize, int windowSteps, int checkpointEvery) {
+    if (inputSize < 1 || outputSize < 1 || hiddenSize < 0 || cellSize < 0) {
+      throw new IllegalArgumentException("sizes must be D, K >= 1 and |h|, |c| >= 0: D=" + inputSize + " |h|=" + hiddenSize
+          + " |c|=" + cellSize + " K=" + outputSize);
     }
     if (windowSteps < 0) {
       throw new IllegalArgumentException("window steps must be >= 0, got " + windowSteps);
@@ -62,11 +76,12 @@ public final class EntityState {
     }
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
+    this.cellSize = cellSize;
     this.outputSize = outputSize;
     this.windowSteps = windowSteps;
     this.checkpointEvery = checkpointEvery;
     this.h = new float[hiddenSize];
-    this.c = new float[hiddenSize];
+    this.c = new float[cellSize];
     this.lastOutputs = new float[outputSize];
     this.gates = new byte[3 * hiddenSize];
     this.capacity = windowSteps == 0 ? 0 : windowSteps + checkpointEvery;
@@ -75,7 +90,7 @@ public final class EntityState {
     this.inputs = new float[capacity * inputSize];
     this.predictions = new float[capacity * outputSize];
     this.labelled = new boolean[capacity];
-    this.checkpoints = new float[(capacity == 0 ? 0 : capacity / checkpointEvery + 1) * 2 * hiddenSize];
+    this.checkpoints = new float[(capacity == 0 ? 0 : capacity / checkpointEvery + 1) * (hiddenSize + cellSize)];
   }
 
   /** Forgets everything: a new entity. */
@@ -97,8 +112,14 @@ public final class EntityState {
     return inputSize;
   }
 
+  /** |h|: H for the LSTM. */
   public int hiddenSize() {
     return hiddenSize;
+  }
+
+  /** |c|: H for the LSTM, 0 for cells without a cell state. */
+  public int cellStateSize() {
+    return cellSize;
   }
 
   public int outputSize() {
@@ -137,8 +158,9 @@ public final class EntityState {
     }
     if (step % checkpointEvery == 0) {
       int slot = (int) ((step - firstStep) / checkpointEvery);
-      System.arraycopy(h, 0, checkpoints, slot * 2 * hiddenSize, hiddenSize);
-      System.arraycopy(c, 0, checkpoints, slot * 2 * hiddenSize + hiddenSize, hiddenSize);
+      int at = slot * (hiddenSize + cellSize);
+      System.arraycopy(h, 0, checkpoints, at, hiddenSize);
+      System.arraycopy(c, 0, checkpoints, at + hiddenSize, cellSize);
     }
     int i = count++;
     eventIds[i] = eventId.getBytes(StandardCharsets.UTF_8);
@@ -201,7 +223,8 @@ public final class EntityState {
     System.arraycopy(predictions, k * outputSize, predictions, 0, keep * outputSize);
     System.arraycopy(labelled, k, labelled, 0, keep);
     int blocks = checkpointCount();
-    System.arraycopy(checkpoints, 2 * hiddenSize, checkpoints, 0, (blocks - 1) * 2 * hiddenSize);
+    int slot = hiddenSize + cellSize;
+    System.arraycopy(checkpoints, slot, checkpoints, 0, (blocks - 1) * slot);
     count = keep;
     firstStep += k;
   }
@@ -283,15 +306,15 @@ public final class EntityState {
     return firstStep + ((wanted - firstStep) / k) * k;
   }
 
-  /** Copies (h, c) before {@code checkpointStep} into {@code h0} (H) and {@code c0} (H). */
+  /** Copies (h, c) before {@code checkpointStep} into {@code h0} (|h|) and {@code c0} (|c|). */
   public void copyCheckpoint(long checkpointStep, float[] h0, float[] c0) {
     int i = index(checkpointStep);
     if (i % checkpointEvery != 0) {
       throw new IllegalArgumentException("step " + checkpointStep + " has no checkpoint (every " + checkpointEvery + ")");
     }
-    int slot = i / checkpointEvery;
-    System.arraycopy(checkpoints, slot * 2 * hiddenSize, h0, 0, hiddenSize);
-    System.arraycopy(checkpoints, slot * 2 * hiddenSize + hiddenSize, c0, 0, hiddenSize);
+    int at = i / checkpointEvery * (hiddenSize + cellSize);
+    System.arraycopy(checkpoints, at, h0, 0, hiddenSize);
+    System.arraycopy(checkpoints, at + hiddenSize, c0, 0, cellSize);
   }
 
   // ---------------------------------------------------------------- for the codec

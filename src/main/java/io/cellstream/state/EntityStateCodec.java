@@ -42,6 +42,10 @@ public final class EntityStateCodec {
 
   public byte[] encode(EntityState s) {
     int hs = s.hiddenSize();
+    if (s.cellStateSize() != hs) {
+      throw new IllegalArgumentException("only LSTM states (|c| = |h|) are stored; this one has |h|=" + hs
+          + " |c|=" + s.cellStateSize());
+    }
     int count = s.windowCount();
     int size = 4 + 2 + 2 + 5 * 4 + 3 * 8 + 4 * (2 * hs + s.outputSize()) + (s.hasGates ? 3 * hs : 0)
         + 8 + 4 + 4 * count * (s.inputSize() + s.outputSize()) + 4 * s.checkpointCount() * 2 * hs + 4;
@@ -111,7 +115,7 @@ public final class EntityStateCodec {
       int k = b.getInt();
       int storedWindow = b.getInt();
       int storedEvery = b.getInt();
-      if (d != into.inputSize() || hs != into.hiddenSize() || k != into.outputSize()) {
+      if (d != into.inputSize() || hs != into.hiddenSize() || hs != into.cellStateSize() || k != into.outputSize()) {
         throw new StateFormatException("entity state is for D=" + d + " H=" + hs + " K=" + k
             + " but the model is D=" + into.inputSize() + " H=" + into.hiddenSize() + " K=" + into.outputSize());
       }

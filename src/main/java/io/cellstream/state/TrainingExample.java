@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param eventTime    its event time (ms)
  * @param modelVersion the model version that made the prediction for it
  * @param h0           (H) hidden state before the first step of the window
- * @param c0           (H) cell state before the first step of the window
+ * @param c0           (H) cell state before the first step of the window; empty for cells without one
  * @param inputs       (T, D) row-major
  * @param targets      (T, K) row-major; rows of unlabelled steps are ignored
  * @param mask         (T) which steps carry a label
@@ -42,7 +42,10 @@ public record TrainingExample(
       throw new IllegalArgumentException("a training example needs at least one step, got " + steps);
     }
     check("h0", h0.length, hiddenSize);
-    check("c0", c0.length, hiddenSize);
+    if (c0.length != hiddenSize && c0.length != 0) {
+      throw new IllegalArgumentException("c0 has " + c0.length + " values, expected " + hiddenSize
+          + " (an LSTM's cell state) or none (a cell without one)");
+    }
     check("inputs", inputs.length, steps * inputSize);
     check("targets", targets.length, steps * outputSize);
     check("mask", mask.length, steps);
@@ -53,6 +56,11 @@ public record TrainingExample(
     if (actual != expected) {
       throw new IllegalArgumentException(what + " has " + actual + " values, expected " + expected);
     }
+  }
+
+  /** The example as the trainer reads it (the arrays are shared, not copied). */
+  public io.cellstream.lstm.Window window() {
+    return new io.cellstream.lstm.Window(h0, c0, inputs, targets, mask);
   }
 
   /** Number of labelled steps. */

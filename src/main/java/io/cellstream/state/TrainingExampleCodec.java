@@ -30,6 +30,9 @@ public final class TrainingExampleCodec {
   private TrainingExampleCodec() {}
 
   public static byte[] encode(TrainingExample e) {
+    if (e.c0().length != e.hiddenSize()) {
+      throw new IllegalArgumentException("only LSTM examples (|c0| = H) travel on the training topic");
+    }
     byte[] entity = e.entityId().getBytes(StandardCharsets.UTF_8);
     byte[] event = e.eventId().getBytes(StandardCharsets.UTF_8);
     if (entity.length > Short.MAX_VALUE || event.length > Short.MAX_VALUE) {

@@ -88,7 +88,7 @@ public final class CellstreamService implements AutoCloseable {
     log.info("starting cellstream '{}' ({}, model '{}' {}, window W={} k={}, training {})",
         streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG), streamsProperties.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG),
         settings.modelName(), settings.spec(), settings.windowSteps(), settings.checkpointEvery(),
-        settings.training().enabled() ? "on" : "off");
+        settings.trainingEnabled() ? "on" : "off");
     streams.start();
   }
 

@@ -1,6 +1,9 @@
 package io.cellstream.stream;
 
 import io.cellstream.avro.Label;
+import io.cellstream.learn.LabelJoin;
+import io.cellstream.learn.LabelOutcome;
+import io.cellstream.learn.Targets;
 import io.cellstream.lstm.ModelSpec;
 import io.cellstream.serde.AvroSerde;
 import io.cellstream.serde.SerdeException;
@@ -48,7 +51,7 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     this.metrics = metrics;
     this.state = new EntityState(spec.inputSize(), spec.hiddenSize(), spec.outputSize(), settings.windowSteps(),
         settings.checkpointEvery());
-    this.labelJoin = new LabelJoin(spec, settings.training().bpttSteps(), metrics);
+    this.labelJoin = new LabelJoin(settings.learner().bpttSteps());
     this.target = new float[spec.outputSize()];
   }
 
@@ -78,28 +81,12 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
       deadLetters.send(context, record, StepProcessor.reasonOf(e), e.getMessage(), e);
       return;
     }
+    InputChecks.Rejection rejected = InputChecks.label(label, record.key(), spec, target);
+    if (rejected != null) {
+      deadLetters.send(context, record, rejected.reason(), rejected.message(), null);
+      return;
+    }
     String entityId = label.getEntityId();
-    if (entityId == null || entityId.isBlank()) {
-      deadLetters.send(context, record, DeadLetterReason.MISSING_ENTITY_ID, "label has an empty entityId", null);
-      return;
-    }
-    if (record.key() == null) {
-      deadLetters.send(context, record, DeadLetterReason.MISSING_KEY, "label for entity '" + entityId
-          + "' has no key: key labels by entityId, like the events, so that they meet on one partition", null);
-      return;
-    }
-    String key = new String(record.key(), StandardCharsets.UTF_8);
-    if (!key.equals(entityId)) {
-      deadLetters.send(context, record, DeadLetterReason.KEY_MISMATCH, "label key '" + key
-          + "' differs from its entityId '" + entityId + "'", null);
-      return;
-    }
-    try {
-      Targets.toVector(spec, label.getTarget(), label.getTargetVector(), target);
-    } catch (Targets.InvalidTargetException e) {
-      deadLetters.send(context, record, DeadLetterReason.INVALID_TARGET, e.getMessage(), null);
-      return;
-    }
 
     byte[] stored = store.get(entityId);
     if (stored == null) {
@@ -115,8 +102,9 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     }
     LabelJoin.Result r = labelJoin.join(entityId, state, label.getEventId(), target);
     count(r.outcome(), entityId, label.getEventId());
-    if (r.outcome() == LabelOutcome.MATCHED) {
-      if (settings.training().enabled()) {
+    if (r.matched()) {
+      metrics.joined(r.example(), target, spec);
+      if (settings.trainingEnabled()) {
         context.forward(new Record<>(record.key(), TrainingExampleCodec.encode(r.example()), record.timestamp()),
             CellstreamTopology.TRAINING_SINK);
       }

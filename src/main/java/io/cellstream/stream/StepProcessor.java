@@ -2,9 +2,11 @@ package io.cellstream.stream;
 
 import io.cellstream.avro.Event;
 import io.cellstream.avro.Prediction;
+import io.cellstream.learn.LabelJoin;
+import io.cellstream.learn.LstmCell;
+import io.cellstream.learn.Targets;
 import io.cellstream.lstm.LstmKernel;
 import io.cellstream.lstm.ModelSpec;
-import io.cellstream.lstm.StepWorkspace;
 import io.cellstream.serde.AvroSerde;
 import io.cellstream.serde.SerdeException;
 import io.cellstream.state.EntityState;
@@ -41,11 +43,10 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
   private final PredictionWriter predictionWriter;
   private final DeadLetters deadLetters;
   private final StreamMetrics metrics;
-  private final LstmKernel kernel;
+  private final LstmCell cell;    // the step every host of the learner runs
 
   private ProcessorContext<byte[], byte[]> context;
   private KeyValueStore<String, byte[]> store;
-  private StepWorkspace workspace;
   private final float[] gates;   // (4H) i, f, g, o of the last step
   private final float[] y;       // (K) head output
   private final EntityState state;
@@ -65,10 +66,9 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     this.predictionWriter = new PredictionWriter(predictions);
     this.deadLetters = deadLetters;
     this.metrics = metrics;
-    this.kernel = kernel;
-    this.state = new EntityState(spec.inputSize(), spec.hiddenSize(), spec.outputSize(), settings.windowSteps(),
-        settings.checkpointEvery());
-    this.labelJoin = new LabelJoin(spec, settings.training().bpttSteps(), metrics);
+    this.cell = new LstmCell(spec, settings.forgetBias(), kernel);
+    this.state = cell.newEntityState(settings.windowSteps(), settings.checkpointEvery());
+    this.labelJoin = new LabelJoin(settings.learner().bpttSteps());
     this.x = new float[spec.inputSize()];
     this.target = new float[spec.outputSize()];
     this.gates = new float[spec.gateRows()];
@@ -79,7 +79,6 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
   public void init(ProcessorContext<byte[], byte[]> context) {
     this.context = context;
     this.store = context.getStateStore(CellstreamTopology.ENTITY_STORE);
-    this.workspace = kernel.newWorkspace(spec);
     initial.loadFromGlobalStore(context, models);
   }
 
@@ -105,46 +104,14 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
       deadLetters.send(context, record, reasonOf(e), e.getMessage(), e);
       return;
     }
+    InputChecks.Rejection rejected = InputChecks.event(event, record.key(), spec, x, target);
+    if (rejected != null) {
+      deadLetters.send(context, record, rejected.reason(), rejected.message(), null);
+      return;
+    }
     String entityId = event.getEntityId();
-    if (entityId == null || entityId.isBlank()) {
-      deadLetters.send(context, record, DeadLetterReason.MISSING_ENTITY_ID, "event has an empty entityId", null);
-      return;
-    }
-    if (record.key() == null) {
-      deadLetters.send(context, record, DeadLetterReason.MISSING_KEY, "event for entity '" + entityId
-          + "' has no key: key events by entityId so that one entity's events stay in order on one partition", null);
-      return;
-    }
-    // Compared as bytes: the partitioner hashed these bytes, and the prediction's entityId is written from them.
-    byte[] entityIdUtf8 = entityId.getBytes(StandardCharsets.UTF_8);
-    if (!Arrays.equals(record.key(), entityIdUtf8)) {
-      deadLetters.send(context, record, DeadLetterReason.KEY_MISMATCH, "event key '"
-          + new String(record.key(), StandardCharsets.UTF_8) + "' differs from its entityId '" + entityId + "'", null);
-      return;
-    }
-    List<Float> features = event.getFeatures();
-    if (features.size() != spec.inputSize()) {
-      deadLetters.send(context, record, DeadLetterReason.WRONG_DIMENSION, "event has " + features.size()
-          + " features, the model reads D=" + spec.inputSize(), null);
-      return;
-    }
-    for (int i = 0; i < x.length; i++) {
-      float f = features.get(i);
-      if (!Float.isFinite(f)) {
-        deadLetters.send(context, record, DeadLetterReason.NON_FINITE, "feature " + i + " is " + f, null);
-        return;
-      }
-      x[i] = f;
-    }
-    boolean labelled = event.getTarget() != null || event.getTargetVector() != null;
-    if (labelled) {
-      try {
-        Targets.toVector(spec, event.getTarget(), event.getTargetVector(), target);
-      } catch (Targets.InvalidTargetException e) {
-        deadLetters.send(context, record, DeadLetterReason.INVALID_TARGET, "inline " + e.getMessage(), null);
-        return;
-      }
-    }
+    byte[] entityIdUtf8 = record.key(); // equal to the entity id's bytes: checked
+    boolean labelled = InputChecks.hasTarget(event);
     String eventId = event.getEventId() != null ? event.getEventId() : md.topic() + "-" + md.partition() + "-" + md.offset();
     long eventTime = event.getEventTime().toEpochMilli();
 
@@ -155,9 +122,8 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     }
 
     // The step: (h, c) ← LSTM(x, h, c); y ← head(h).
-    state.beginStep(eventId, eventTime, x, 0);
-    kernel.step(model.model(), x, 0, state.h, state.c, settings.keepGates() ? gates : null, y, workspace);
-    state.endStep(y, settings.keepGates() ? gates : null, model.version(), eventTime);
+    cell.stepEntity(model.model().weights(), model.version(), state, eventId, eventTime, x, 0,
+        settings.keepGates() ? gates : null, y);
 
     byte[] prediction = predictionWriter.write(settings.topics().predictions(), entityIdUtf8, eventId, eventTime,
         System.currentTimeMillis(), models.name(), model.version(), y, spec.outputSize(), predictedClass(y),
@@ -169,7 +135,10 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     if (labelled) {
       LabelJoin.Result r = labelJoin.join(entityId, state, eventId, target);
       metrics.label(r.outcome());
-      if (r.example() != null && settings.training().enabled()) {
+      if (r.matched()) {
+        metrics.joined(r.example(), target, spec);
+      }
+      if (r.example() != null && settings.trainingEnabled()) {
         context.forward(new Record<>(record.key(), TrainingExampleCodec.encode(r.example()), record.timestamp()),
             CellstreamTopology.TRAINING_SINK);
       }

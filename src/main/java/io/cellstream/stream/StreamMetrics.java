@@ -1,5 +1,7 @@
 package io.cellstream.stream;
 
+import io.cellstream.learn.Targets;
+import io.cellstream.learn.LabelOutcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -106,6 +108,14 @@ public final class StreamMetrics {
 
   public void label(LabelOutcome outcome) {
     labels.get(outcome).increment();
+  }
+
+  /** A matched label: its example's length and the prequential pair of the prediction stored for its step. */
+  public void joined(io.cellstream.state.TrainingExample e, float[] target, io.cellstream.lstm.ModelSpec spec) {
+    example(e.steps());
+    prequential(io.cellstream.learn.Targets.loss(spec, e.prediction(), target),
+        io.cellstream.learn.Targets.correct(spec, e.prediction(), target),
+        io.cellstream.learn.Targets.absError(spec, e.prediction(), target));
   }
 
   public void example(int steps) {

@@ -1,28 +1,20 @@
 package io.cellstream.stream;
 
-import io.cellstream.lstm.Adam;
+import io.cellstream.learn.LstmCell;
+import io.cellstream.learn.OnlineTrainer;
+import io.cellstream.learn.TrainerStore;
+import io.cellstream.learn.UpdateResult;
 import io.cellstream.lstm.LstmKernel;
-import io.cellstream.lstm.MinibatchTrainer;
 import io.cellstream.lstm.Model;
-import io.cellstream.lstm.ModelSnapshotCodec;
-import io.cellstream.lstm.OptimizerStateCodec;
 import io.cellstream.lstm.Parameters;
-import io.cellstream.lstm.TrainerConfig;
-import io.cellstream.lstm.UpdateResult;
-import io.cellstream.lstm.Window;
+import io.cellstream.lstm.SnapshotFormatException;
 import io.cellstream.serde.SerdeException;
 import io.cellstream.state.StateFormatException;
 import io.cellstream.state.TrainerCommand;
 import io.cellstream.state.TrainingExample;
 import io.cellstream.state.TrainingExampleCodec;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -32,64 +24,64 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The trainer: the one task of the single-partition training topic. Collects examples into minibatches,
- * runs truncated BPTT + Adam on them, and publishes a new model version every N examples or T seconds.
+ * The trainer: the one task of the single-partition training topic. Hands each example to the one online
+ * trainer ({@link OnlineTrainer}: minibatches, BPTT + Adam, experience replay, publish policy) and publishes
+ * the versions it asks for to the models topic.
  *
- * <p>Everything it needs to resume — parameters, Adam's moments, the examples of the unfinished minibatch,
- * counters — is in its changelogged store, written in the same transaction that consumes the examples, so a
- * failover neither loses nor repeats an example. Version 1 is published here too, once: the first time the
- * task runs with an empty store and no model on the models topic.
+ * <p>Everything the trainer needs to resume — parameters, Adam's moments, the unfinished minibatch, the replay
+ * buffer, counters — is in its changelogged store, written in the same transaction that consumes the example,
+ * so a failover neither loses nor repeats an example. Version 1 is published here too, once: the first time
+ * the task runs with an empty store and no model on the models topic.
  */
 final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
   private static final Logger log = LoggerFactory.getLogger(TrainerProcessor.class);
-  private static final String KEY_MODEL = "model";
-  private static final String KEY_OPTIMIZER = "optimizer";
-  private static final String KEY_PENDING = "pending";
-  private static final String KEY_META = "meta";
-  /** Updates refused in a row before the warning is repeated. */
-  private static final int REFUSAL_LOG_EVERY = 100;
 
   private final StreamSettings settings;
-  private final StreamSettings.Training training;
   private final ModelRecords records;
   private final InitialModel initial;
   private final StreamMetrics metrics;
-  private final LstmKernel kernel;
+  private final LstmCell cell;
   private final RateLimitedLog warnings = new RateLimitedLog(log, 10_000, 2);
 
   private ProcessorContext<byte[], byte[]> context;
-  private KeyValueStore<String, byte[]> store;
+  private TrainerStore store;
   private KeyValueStore<String, byte[]> models;
-
-  // Resumable state (mirrored in the store).
-  private MinibatchTrainer trainer;      // null until the model exists
-  private final List<byte[]> pending = new ArrayList<>();
-  private long publishedVersion;         // newest version this trainer published or adopted
-  private long examplesSeen;             // examples learned from, over the model's life
-  private long examplesSincePublish;
-  private long updatesSincePublish;
-  private double lossSincePublish;       // summed loss of the minibatches since the last version
-  private long labelsSincePublish;
-  private long lastPublishMillis;
+  private OnlineTrainer trainer; // null until the model exists
 
   TrainerProcessor(StreamSettings settings, ModelRecords records, InitialModel initial, StreamMetrics metrics,
       LstmKernel kernel) {
     this.settings = settings;
-    this.training = settings.training();
     this.records = records;
     this.initial = initial;
     this.metrics = metrics;
-    this.kernel = kernel;
+    this.cell = new LstmCell(settings.spec(), settings.forgetBias(), kernel);
   }
 
   @Override
   public void init(ProcessorContext<byte[], byte[]> context) {
     this.context = context;
-    this.store = context.getStateStore(CellstreamTopology.TRAINER_STORE);
+    KeyValueStore<String, byte[]> kv = context.getStateStore(CellstreamTopology.TRAINER_STORE);
+    this.store = new TrainerStore() {
+      @Override
+      public byte[] get(String key) {
+        return kv.get(key);
+      }
+
+      @Override
+      public void put(String key, byte[] value) {
+        kv.put(key, value);
+      }
+
+      @Override
+      public void delete(String key) {
+        kv.delete(key);
+      }
+    };
     this.models = context.getStateStore(CellstreamTopology.MODELS_STORE);
     restore();
-    Duration tick = training.publishInterval().compareTo(Duration.ofSeconds(1)) < 0 ? training.publishInterval() : Duration.ofSeconds(1);
+    Duration interval = settings.learner().publishInterval();
+    Duration tick = interval != null && interval.compareTo(Duration.ofSeconds(1)) < 0 ? interval : Duration.ofSeconds(1);
     context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::tick);
   }
 
@@ -104,71 +96,45 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       command(value);
       return;
     }
-    if (!training.enabled()) {
+    if (!settings.trainingEnabled()) {
       return;
     }
+    TrainingExample example;
     try {
-      TrainingExampleCodec.decode(value); // validate before keeping it
+      example = TrainingExampleCodec.decode(value);
     } catch (StateFormatException e) {
       warnings.warn(0, "skipping an unreadable training example: " + e.getMessage());
       return;
     }
-    pending.add(value);
-    if (pending.size() >= training.batchSize()) {
-      update();
+    OnlineTrainer.Learned l;
+    try {
+      l = trainer.learn(example, value, System.currentTimeMillis());
+    } catch (IllegalArgumentException e) {
+      warnings.warn(0, "skipping a training example that does not fit the model: " + e.getMessage());
+      return;
     }
-    persist();
-    if (examplesSincePublish >= training.publishEveryExamples()) {
-      publish("trained", publishedVersion);
+    for (int i = 0; i < l.updatesApplied(); i++) {
+      metrics.updateApplied(l.lastApplied().meanLoss());
+    }
+    UpdateResult refusal = l.lastRefusal();
+    if (refusal != null) {
+      if (refusal.outcome() == UpdateResult.Outcome.REFUSED_LOSS_BLOW_UP) {
+        metrics.updateRefusedLoss();
+      } else {
+        metrics.updateRefusedNonFinite();
+      }
+      warnings.warn(1, "refused a training update, keeping the last good parameters: " + refusal.reason());
+    }
+    if (l.publishDue()) {
+      publish("trained", trainer.publishedVersion());
     }
   }
 
   /** Wall-clock tick: publish version 1 if there is none; publish what was learned if the interval passed. */
   private void tick(long now) {
     ensureModel();
-    if (updatesSincePublish > 0 && now - lastPublishMillis >= training.publishInterval().toMillis()) {
-      publish("trained", publishedVersion);
-      persist();
-    }
-  }
-
-  private void update() {
-    List<TrainingExample> batch = new ArrayList<>(pending.size());
-    for (byte[] b : pending) {
-      batch.add(TrainingExampleCodec.decode(b));
-    }
-    pending.clear();
-    int accumulated = 0;
-    for (TrainingExample e : batch) {
-      try {
-        trainer.accumulate(new Window(e.h0(), e.c0(), e.inputs(), e.targets(), e.mask()));
-        accumulated++;
-      } catch (IllegalArgumentException ex) {
-        warnings.warn(0, "skipping a training example that does not fit the model: " + ex.getMessage());
-      }
-    }
-    if (accumulated == 0) {
-      return;
-    }
-    UpdateResult r = trainer.update();
-    switch (r.outcome()) {
-      case APPLIED -> {
-        metrics.updateApplied(r.meanLoss());
-        examplesSeen += r.windows();
-        examplesSincePublish += r.windows();
-        updatesSincePublish++;
-        lossSincePublish += r.loss();
-        labelsSincePublish += r.labelledSteps();
-      }
-      case REFUSED_NON_FINITE_GRADIENT, REFUSED_NON_FINITE_UPDATE -> {
-        metrics.updateRefusedNonFinite();
-        warnings.warn(1, "refused a training update, keeping the last good parameters: " + r.reason());
-      }
-      case REFUSED_LOSS_BLOW_UP -> {
-        metrics.updateRefusedLoss();
-        warnings.warn(1, "refused a training update, keeping the last good parameters: " + r.reason());
-      }
-      case EMPTY -> { }
+    if (trainer.publishDue(now)) {
+      publish("trained", trainer.publishedVersion());
     }
   }
 
@@ -192,14 +158,9 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       log.warn("rollback to version {} refused: the stored version cannot be read ({})", c.targetVersion(), e.getMessage());
       return;
     }
-    // Continue from the old parameters with fresh moments: the old ones belong to another trajectory.
-    Parameters params = target.model().parametersCopy();
-    trainer = new MinibatchTrainer(params, new Adam(training.adam(), params.size()), trainerConfig(), kernel);
-    examplesSeen = target.model().examplesSeen(); // the restored parameters have learned from that many
-    pending.clear();
+    trainer.resetTo(target.model().parametersCopy().data(), target.model().examplesSeen());
     log.info("rolling back to version {} (request {})", c.targetVersion(), c.requestId());
     publish("rollback", c.targetVersion());
-    persist();
   }
 
   /** Makes sure the trainer has parameters: from its store, else the models topic, else version 1. */
@@ -207,49 +168,38 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
     if (trainer != null) {
       return;
     }
+    long now = System.currentTimeMillis();
     byte[] current = models.get(settings.modelName());
+    long newestVersion = 0;
     if (current != null) {
       try {
         ModelVersion v = records.decode(current);
         if (v.model().spec().equals(settings.spec())) {
-          Parameters params = v.model().parametersCopy();
-          trainer = new MinibatchTrainer(params, new Adam(training.adam(), params.size()), trainerConfig(), kernel);
-          publishedVersion = v.version();
-          examplesSeen = v.model().examplesSeen();
-          lastPublishMillis = System.currentTimeMillis();
+          trainer = OnlineTrainer.fresh(cell, settings.learner(), v.model().parametersCopy().data(), v.version(),
+              v.model().examplesSeen(), now, store);
           log.info("trainer starts from model '{}' version {} on the models topic", settings.modelName(), v.version());
-          persist();
           return;
         }
         log.error("the models topic holds model '{}' as {}, but this service is configured for {}; "
             + "starting a new line of versions", settings.modelName(), v.model().spec(), settings.spec());
-        publishedVersion = v.version();
+        newestVersion = v.version();
       } catch (SerdeException | RuntimeException e) {
         log.error("the current model on the models topic cannot be read ({}); publishing a fresh version", e.getMessage());
       }
     }
     Model v1 = initial.get().model();
-    Parameters params = v1.parametersCopy();
-    trainer = new MinibatchTrainer(params, new Adam(training.adam(), params.size()), trainerConfig(), kernel);
+    trainer = OnlineTrainer.fresh(cell, settings.learner(), v1.parametersCopy().data(), newestVersion, 0, now, store);
     publish("init", null);
-    persist();
-  }
-
-  private TrainerConfig trainerConfig() {
-    TrainerConfig c = TrainerConfig.DEFAULTS.withClipNorm(training.clipNorm());
-    if (training.lossGuardFactor() > 0) {
-      c = c.withBlowUpGuard(training.lossGuardFactor(), 20);
-    }
-    return c;
   }
 
   private void publish(String origin, Long parent) {
-    long version = Math.max(publishedVersion, newestOnTopic()) + 1;
+    long version = Math.max(trainer.publishedVersion(), newestOnTopic()) + 1;
     long now = System.currentTimeMillis();
-    Model model = trainer.toModel(version, now, examplesSeen);
-    Double loss = labelsSincePublish == 0 ? null : lossSincePublish / labelsSincePublish;
+    // The one copy (and pack) of the parameters per version: the trainer itself never packs for publishing.
+    Model model = Model.of(new Parameters(settings.spec(), trainer.parameters()), version, now, trainer.examplesSeen());
+    Double loss = trainer.lossSincePublish();
     ModelVersion v = new ModelVersion(settings.modelName(), model, origin,
-        "trained".equals(origin) ? Long.valueOf(publishedVersion) : parent, loss);
+        "trained".equals(origin) ? Long.valueOf(trainer.publishedVersion()) : parent, loss);
     byte[] bytes = records.encode(v);
     long ts = context.currentSystemTimeMs();
     byte[] name = settings.modelName().getBytes(StandardCharsets.UTF_8);
@@ -261,15 +211,10 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       context.forward(new Record<>(ModelRecords.historyKey(settings.modelName(), expired).getBytes(StandardCharsets.UTF_8),
           null, ts), CellstreamTopology.MODELS_SINK);
     }
-    publishedVersion = version;
-    examplesSincePublish = 0;
-    updatesSincePublish = 0;
-    lossSincePublish = 0;
-    labelsSincePublish = 0;
-    lastPublishMillis = now;
+    trainer.published(version, now);
     metrics.modelPublished(version);
     log.info("published model '{}' version {} ({}, {} examples seen{})", settings.modelName(), version, origin,
-        examplesSeen, loss == null ? "" : String.format(", training loss %.4f", loss));
+        trainer.examplesSeen(), loss == null ? "" : String.format(", training loss %.4f", loss));
   }
 
   /** The newest version on the models topic, so that versions keep increasing even across trainer stores. */
@@ -285,91 +230,18 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
   }
 
-  // ------------------------------------------------------------------ persistence
-
-  private void persist() {
-    if (trainer == null) {
-      return;
-    }
-    store.put(KEY_MODEL, ModelSnapshotCodec.encode(trainer.toModel(Math.max(publishedVersion, 1), lastPublishMillis, examplesSeen)));
-    store.put(KEY_OPTIMIZER, OptimizerStateCodec.encode(trainer.optimizer()));
-    store.put(KEY_PENDING, encodePending());
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeInt(1); // format version
-      out.writeLong(publishedVersion);
-      out.writeLong(examplesSeen);
-      out.writeLong(examplesSincePublish);
-      out.writeLong(updatesSincePublish);
-      out.writeDouble(lossSincePublish);
-      out.writeLong(labelsSincePublish);
-      out.writeLong(lastPublishMillis);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    store.put(KEY_META, bytes.toByteArray());
-  }
-
-  private byte[] encodePending() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeInt(pending.size());
-      for (byte[] p : pending) {
-        out.writeInt(p.length);
-        out.write(p);
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    return bytes.toByteArray();
-  }
-
   private void restore() {
-    byte[] model = store.get(KEY_MODEL);
-    byte[] optimizer = store.get(KEY_OPTIMIZER);
-    byte[] meta = store.get(KEY_META);
-    if (model == null || optimizer == null || meta == null) {
-      return;
+    try {
+      trainer = OnlineTrainer.restore(cell, settings.learner(), store,
+          why -> log.error("{}; starting over from the models topic", why));
+    } catch (SnapshotFormatException | StateFormatException e) {
+      log.error("the trainer's stored state is unreadable ({}); starting over from the models topic", e.getMessage());
+      trainer = null;
     }
-    Model m = ModelSnapshotCodec.decode(model);
-    if (!m.spec().equals(settings.spec())) {
-      log.error("the trainer's stored model is {} but the configuration says {}; starting over from the models topic",
-          m.spec(), settings.spec());
-      return;
+    if (trainer != null) {
+      log.info("trainer resumed at version {} ({} examples seen, {} pending, {} in the replay buffer, {} Adam steps)",
+          trainer.publishedVersion(), trainer.examplesSeen(), trainer.pendingExamples(), trainer.replayHeld(),
+          trainer.optimizer().steps());
     }
-    Parameters params = m.parametersCopy();
-    Adam adam = OptimizerStateCodec.decode(optimizer, params.size());
-    // The configured hyper-parameters win over the stored ones; the moments carry over (v̂ from v if the
-    // stored optimiser had no amsgrad).
-    Adam configured = new Adam(training.adam(), adam.m(), adam.v(),
-        adam.vMax() != null ? adam.vMax() : adam.v().clone(), adam.steps());
-    trainer = new MinibatchTrainer(params, configured, trainerConfig(), kernel);
-    try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(meta))) {
-      in.readInt();
-      publishedVersion = in.readLong();
-      examplesSeen = in.readLong();
-      examplesSincePublish = in.readLong();
-      updatesSincePublish = in.readLong();
-      lossSincePublish = in.readDouble();
-      labelsSincePublish = in.readLong();
-      lastPublishMillis = in.readLong();
-    } catch (IOException e) {
-      throw new IllegalStateException("trainer metadata unreadable", e);
-    }
-    byte[] p = store.get(KEY_PENDING);
-    if (p != null) {
-      try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(p))) {
-        int n = in.readInt();
-        for (int i = 0; i < n; i++) {
-          byte[] e = new byte[in.readInt()];
-          in.readFully(e);
-          pending.add(e);
-        }
-      } catch (IOException e) {
-        throw new IllegalStateException("trainer pending examples unreadable", e);
-      }
-    }
-    log.info("trainer resumed at version {} ({} examples seen, {} pending, {} Adam steps)", publishedVersion,
-        examplesSeen, pending.size(), configured.steps());
   }
 }

@@ -1,6 +1,7 @@
 package io.cellstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -142,7 +143,8 @@ class ImportReplayIT {
     times.values().forEach(ts -> assertThat(ts).isSorted());
 
     Path reports = dir.resolve("report");
-    Run replay = cli(args(common, "replay", "--report-dir", reports.toString(), "--json", "--replay-id", prefix + "-r1"));
+    Run replay = cli(args(common, "replay", "--report-dir", reports.toString(), "--json", "--replay-id", prefix + "-r1",
+        "--lr-lstm", "0.02"));
     assertThat(replay.exit()).as(replay.err()).isZero();
     String[] lines = replay.out().strip().split("\n");
     JsonNode summary = new ObjectMapper().readTree(lines[lines.length - 1]);
@@ -152,12 +154,18 @@ class ImportReplayIT {
     double lstmAuc = summary.path("models").path("lstm").path("auc").asDouble();
     double noMemoryAuc = summary.path("models").path("nomemory").path("auc").asDouble();
     System.out.printf("replay: lstm AUC %.3f, no-memory AUC %.3f%n", lstmAuc, noMemoryAuc);
-    // All 3000 events are there at once, so the replay predicts faster than the trainer publishes: early
-    // predictions use early versions. Still clearly above what no memory can do.
+    // Strictly prequential (the default): every event is predicted by a model that has learned from every label
+    // before it, so the LSTM's curve is its learning curve, not the trainer's backlog.
     assertThat(lstmAuc).as("the LSTM learns a one-step memory task that the no-memory model cannot")
-        .isGreaterThan(0.6).isGreaterThan(noMemoryAuc + 0.1);
+        .isGreaterThan(0.9).isGreaterThan(noMemoryAuc + 0.3);
     assertThat(noMemoryAuc).isLessThan(0.65);
     assertThat(Files.readString(reports.resolve("report.html"))).contains("<svg");
+    JsonNode report = new ObjectMapper().readTree(reports.resolve("report.json").toFile());
+    assertThat(report.path("run").path("pace").asText()).isEqualTo("strict");
+    // the option given on the command line reached the service's LSTM, the configured ones stayed
+    assertThat(report.path("run").path("learningRate.lstm").asDouble()).isCloseTo(0.02, within(1e-6));
+    assertThat(report.path("run").path("batchSize").asInt()).isEqualTo(4);
+    assertThat(report.path("run").path("lstm.examplesLearned").asLong()).isEqualTo(2980);
 
     // The live deployment saw none of it; the replay's own topics are gone.
     try (var admin = SharedStack.get().kafka().newAdmin()) {
@@ -193,13 +201,34 @@ class ImportReplayIT {
         "--features", "f1,f2", "--target", "label"));
     assertThat(imp.exit()).as(imp.err()).isZero();
 
-    Run replay = cli(args(common, "replay", "--from-version", "2", "--no-training", "--keep-topics",
+    // Strict, in-process: version 2 as it is makes every prediction.
+    Run strict = cli(args(common, "replay", "--from-version", "2", "--no-training", "--json",
+        "--report-dir", dir.resolve("r1").toString()));
+    assertThat(strict.exit()).as(strict.err()).isZero();
+    assertThat(strict.err()).contains("starting from live version 2");
+    JsonNode report = new ObjectMapper().readTree(dir.resolve("r1").resolve("report.json").toFile());
+    assertThat(report.path("run").path("lstm.finalModelVersion").asLong()).isEqualTo(2);
+    JsonNode lstm = null;
+    for (JsonNode m : report.path("models")) {
+      if (m.path("name").asText().equals("lstm")) {
+        lstm = m;
+      }
+    }
+    assertThat(lstm).isNotNull();
+    assertThat(lstm.path("description").path("version").asLong()).isEqualTo(2);
+
+    // Paced, through a private service instance: the same, on the replay's own topics (100 s of records at 1000x).
+    Run replay = cli(args(common, "replay", "--from-version", "2", "--no-training", "--keep-topics", "--pace", "1000x",
         "--replay-id", prefix + "-r2", "--report-dir", dir.resolve("r2").toString()));
     assertThat(replay.exit()).as(replay.err()).isZero();
-    assertThat(replay.err()).contains("starting from live version 2");
+    assertThat(replay.err()).contains("starting from live version 2").contains("predicted 100 by versions v2..v2");
     List<Prediction> preds = readAll(prefix + "-r2-predictions", 2, v -> serdes.predictions().decode(prefix + "-r2-predictions", v));
     assertThat(preds).hasSize(100);
     assertThat(preds).extracting(Prediction::getModelVersion).containsOnly(2L);
+
+    Run badPace = cli(args(common, "replay", "--pace", "fast"));
+    assertThat(badPace.exit()).isEqualTo(RunCommand.EXIT_CONFIG);
+    assertThat(badPace.err()).contains("--pace must be strict, realtime or a speed-up such as 10x");
 
     Run missing = cli(args(common, "replay", "--from-version", "9", "--replay-id", prefix + "-r3"));
     assertThat(missing.exit()).isEqualTo(1);

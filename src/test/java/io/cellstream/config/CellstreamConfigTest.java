@@ -32,7 +32,9 @@ class CellstreamConfigTest {
   void defaultsAreValid() {
     CellstreamConfig c = CellstreamConfig.from(defaults());
     assertThat(c.applicationId()).isEqualTo("cellstream");
-    assertThat(c.stream().spec().hiddenSize()).isEqualTo(64);
+    assertThat(c.stream().spec().hiddenSize()).isEqualTo(io.cellstream.learn.LearnerSettings.DEFAULT_HIDDEN_SIZE);
+    // one set of defaults: the service learns exactly as eval and the demo do by default
+    assertThat(c.stream().learner()).isEqualTo(io.cellstream.learn.LearnerSettings.DEFAULTS);
     assertThat(c.stream().spec().task()).isEqualTo(Task.BINARY);
     assertThat(c.stream().topics().trainingExamples()).isEqualTo("cellstream-training-examples");
     assertThat(c.kafka().getProperty("processing.guarantee")).isEqualTo("exactly_once_v2");

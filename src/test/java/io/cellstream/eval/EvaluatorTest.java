@@ -32,7 +32,7 @@ class EvaluatorTest {
     }
 
     @Override
-    public float[] predict(String entityId, String eventId, float[] features) {
+    public float[] predict(String entityId, String eventId, long eventTime, float[] features) {
       calls.add("p " + eventId);
       float[] out = new float[k];
       Float t = known.get(eventId);
@@ -46,10 +46,10 @@ class EvaluatorTest {
     }
 
     @Override
-    public LearnOutcome learn(String entityId, String eventId, float target) {
+    public io.cellstream.learn.LabelOutcome learn(String entityId, String eventId, float target) {
       calls.add("l " + eventId);
       known.put(eventId, target);
-      return LearnOutcome.ACCEPTED;
+      return io.cellstream.learn.LabelOutcome.MATCHED;
     }
 
     @Override
@@ -150,7 +150,7 @@ class EvaluatorTest {
   void progressIsReported() {
     TaskGenerator g = ReberTask.generator(StreamConfig.of(4, 10_000, 2), ReberTask.Config.DEFAULTS);
     List<Progress> seen = java.util.Collections.synchronizedList(new ArrayList<>());
-    Evaluator.run(g, List.of(NoMemoryLearner.forTask(g.info()), MajorityLearner.forTask(g.info())),
+    Evaluator.run(g, List.of(Baselines.forTask(g.info(), 4).getFirst(), MajorityLearner.forTask(g.info())),
         EvalOptions.DEFAULTS.withProgressEvery(2500), seen::add);
     assertThat(seen).hasSize(8); // 4 reports × 2 models
     Progress last = seen.getLast();
@@ -171,7 +171,8 @@ class EvaluatorTest {
     AtomicInteger made = new AtomicInteger();
     LearningRateSweep.SweepResult r = LearningRateSweep.run(g, lr -> {
       made.incrementAndGet();
-      return NoMemoryLearner.forTask(info, LearnerConfig.of(info, 1, lr));
+      return CellLearner.noMemory("nomemory", info, Baselines.settings(info, LabelPolicy.INLINE,
+          io.cellstream.learn.LearnerSettings.DEFAULTS.withReplay(0, 0).withBatchSize(16)).withLearningRate(lr));
     }, new float[] {1e-6f, 3e-2f}, EvalOptions.DEFAULTS.withThreads(2));
     assertThat(made.get()).isEqualTo(2);
     assertThat(r.metric()).isEqualTo("mae");

@@ -229,7 +229,7 @@ class GeneratorsTest {
   @Test
   void longLagWithoutMemoryStaysAtChance() {
     TaskGenerator g = LongLagTask.generator(StreamConfig.of(50, 120_000, 3), LongLagTask.Config.DEFAULTS.withLag(10));
-    EvalResult r = Evaluator.run(g, List.of(NoMemoryLearner.forTask(g.info()), MajorityLearner.forTask(g.info())),
+    EvalResult r = Evaluator.run(g, List.of(Baselines.forTask(g.info(), 4).getFirst(), MajorityLearner.forTask(g.info())),
         EvalOptions.DEFAULTS);
     for (ModelResult m : r.models()) {
       assertThat(m.metric("accuracy").cumulative()).isCloseTo(0.25, within(0.03));

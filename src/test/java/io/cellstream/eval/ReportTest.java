@@ -143,7 +143,8 @@ class ReportTest {
         assertThat(jc.path("window").get(k).asDouble()).isEqualTo(c.window()[k]);
       }
     }
-    assertThat(models.get(1).path("description").path("learningRate").asDouble()).isEqualTo(0.01);
+    assertThat(models.get(1).path("description").path("learningRate").asDouble())
+        .isCloseTo(CellLearner.RNN_LEARNING_RATE, org.assertj.core.data.Offset.offset(1e-9));
   }
 
   @Test

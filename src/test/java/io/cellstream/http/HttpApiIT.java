@@ -12,7 +12,7 @@ import io.cellstream.http.ServiceFixture.Memory;
 import io.cellstream.http.ServiceFixture.Response;
 import io.cellstream.lstm.ModelSpec;
 import io.cellstream.lstm.Task;
-import io.cellstream.stream.LabelOutcome;
+import io.cellstream.learn.LabelOutcome;
 import io.cellstream.stream.StreamMetrics;
 import io.cellstream.testing.SharedStackExtension;
 import java.net.http.HttpRequest;

@@ -189,7 +189,7 @@ final class ServiceFixture implements AutoCloseable {
   record Memory(float[] h, float[] c, float[] y, float[] gates, long events) {}
 
   Map<String, Memory> expectedWithVersion1() {
-    Model v1 = Model.of(Init.uniform(spec, 7, 1.0f), 1, 0, 0);
+    Model v1 = Model.of(Init.uniform(spec, 7, io.cellstream.learn.LearnerSettings.DEFAULTS.forgetBias()), 1, 0, 0);
     LstmKernel kernel = LstmKernels.get();
     StepWorkspace ws = kernel.newWorkspace(spec);
     int hs = spec.hiddenSize();

@@ -3,11 +3,11 @@ package io.cellstream.lstm;
 import static org.assertj.core.api.Assertions.fail;
 
 /** Element-wise closeness |actual − expected| ≤ abs + rel·|expected|, reporting the worst element. */
-final class Close {
+public final class Close {
 
   private Close() {}
 
-  static void assertClose(String what, float[] actual, double[] expected, double abs, double rel) {
+  public static void assertClose(String what, float[] actual, double[] expected, double abs, double rel) {
     if (actual.length != expected.length) {
       fail(what + ": length " + actual.length + ", expected " + expected.length);
     }
@@ -32,7 +32,7 @@ final class Close {
     }
   }
 
-  static void assertClose(String what, float[] actual, float[] expected, double abs, double rel) {
+  public static void assertClose(String what, float[] actual, float[] expected, double abs, double rel) {
     double[] e = new double[expected.length];
     for (int i = 0; i < e.length; i++) {
       e[i] = expected[i];
@@ -40,7 +40,7 @@ final class Close {
     assertClose(what, actual, e, abs, rel);
   }
 
-  static void assertClose(String what, double actual, double expected, double abs, double rel) {
+  public static void assertClose(String what, double actual, double expected, double abs, double rel) {
     double err = Math.abs(actual - expected);
     if (!(err <= abs + rel * Math.abs(expected))) {
       fail(what + ": " + actual + ", expected " + expected + " (tolerance " + abs + " + " + rel + "·|expected|)");

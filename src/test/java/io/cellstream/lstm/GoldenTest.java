@@ -2,6 +2,10 @@ package io.cellstream.lstm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cellstream.learn.LstmCell;
+import io.cellstream.learn.MinibatchTrainer;
+import io.cellstream.learn.TrainerConfig;
+import io.cellstream.learn.UpdateResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -95,8 +99,8 @@ class GoldenTest {
 
     // Adam steps on the window's summed loss, h0/c0 fixed, no clipping
     Parameters trained = new Parameters(s, g.params().clone());
-    MinibatchTrainer trainer = MinibatchTrainer.create(trained, g.adam(),
-        TrainerConfig.DEFAULTS.withClipNorm(0).withReduction(TrainerConfig.Reduction.SUM), kernel);
+    MinibatchTrainer trainer = MinibatchTrainer.create(new LstmCell(s, Init.DEFAULT_FORGET_BIAS, kernel), trained.data(),
+        g.adam(), TrainerConfig.DEFAULTS.withClipNorm(0).withReduction(TrainerConfig.Reduction.SUM));
     for (int step = 0; step < g.adamSteps(); step++) {
       double before = trainer.accumulate(g.window());
       Close.assertClose(name + " adam.losses_before_each_step[" + step + "]", before,

@@ -3,16 +3,16 @@ package io.cellstream.lstm;
 import java.util.SplittableRandom;
 
 /** Random models, states, inputs and windows for the property tests. */
-final class RandomModels {
+public final class RandomModels {
 
   private RandomModels() {}
 
-  static ModelSpec spec(int d, int h, int k, Task task) {
+  public static ModelSpec spec(int d, int h, int k, Task task) {
     return new ModelSpec(d, h, task == Task.MULTICLASS ? Math.max(2, k) : k, task);
   }
 
   /** PyTorch-like init, then every parameter scaled by {@code scale} (large scales saturate the gates). */
-  static Parameters params(ModelSpec s, long seed, float scale) {
+  public static Parameters params(ModelSpec s, long seed, float scale) {
     Parameters p = Init.uniform(s, seed);
     float[] data = p.data();
     for (int i = 0; i < data.length; i++) {
@@ -21,7 +21,7 @@ final class RandomModels {
     return p;
   }
 
-  static float[] gaussian(SplittableRandom r, int n, double sd) {
+  public static float[] gaussian(SplittableRandom r, int n, double sd) {
     float[] a = new float[n];
     for (int i = 0; i < n; i++) {
       a[i] = (float) (sd * r.nextGaussian());
@@ -30,7 +30,7 @@ final class RandomModels {
   }
 
   /** Targets for the task: 0/1, one-hot, or values. */
-  static float[] targets(SplittableRandom r, ModelSpec s, int steps) {
+  public static float[] targets(SplittableRandom r, ModelSpec s, int steps) {
     int k = s.outputSize();
     float[] t = new float[steps * k];
     for (int step = 0; step < steps; step++) {
@@ -51,7 +51,7 @@ final class RandomModels {
     return t;
   }
 
-  static Window window(SplittableRandom r, ModelSpec s, int steps, double labelProbability) {
+  public static Window window(SplittableRandom r, ModelSpec s, int steps, double labelProbability) {
     boolean[] mask = new boolean[steps];
     for (int i = 0; i < steps; i++) {
       mask[i] = r.nextDouble() < labelProbability;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cellstream.avro.DeadLetter;
 import io.cellstream.avro.Event;
 import io.cellstream.avro.Prediction;
+import io.cellstream.learn.LabelOutcome;
 import io.cellstream.lstm.Init;
 import io.cellstream.lstm.Model;
 import io.cellstream.lstm.ModelSpec;

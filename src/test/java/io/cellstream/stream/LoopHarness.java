@@ -2,6 +2,7 @@ package io.cellstream.stream;
 
 import io.cellstream.avro.Event;
 import io.cellstream.avro.Prediction;
+import io.cellstream.learn.LearnerSettings;
 import io.cellstream.lstm.AdamConfig;
 import io.cellstream.lstm.Init;
 import io.cellstream.lstm.LstmKernel;
@@ -64,10 +65,11 @@ final class LoopHarness implements AutoCloseable {
     this.partitions = partitions;
     StreamSettings.Topics topics = new StreamSettings.Topics(prefix + "-events", prefix + "-labels",
         prefix + "-predictions", prefix + "-dead-letters", prefix + "-models", prefix + "-training");
-    this.settings = new StreamSettings(topics, "m", spec, 11L, 1.0f, window, 4,
-        new StreamSettings.Training(training, bptt, new AdamConfig(learningRate, 0.9f, 0.999f, 1e-8f), batch, 1.0f,
-            publishEvery, Duration.ofSeconds(2), 0f),
-        1 << 20, true);
+    // No replay: the loop tests count examples and updates one to one.
+    LearnerSettings learner = LearnerSettings.DEFAULTS.withWindow(window, bptt).withCheckpointEvery(4)
+        .withAdam(new AdamConfig(learningRate, 0.9f, 0.999f, 1e-8f)).withBatchSize(batch).withClipNorm(1.0f)
+        .withReplay(0, 0).withPublish(publishEvery, Duration.ofSeconds(2)).withForgetBias(1.0f).withSeed(11L);
+    this.settings = new StreamSettings(topics, "m", spec, learner, training, 1 << 20, true);
     try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
       TopicSetup.ensure(admin, topics, partitions, (short) 1, true);
     }

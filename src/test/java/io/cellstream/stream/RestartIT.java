@@ -154,7 +154,7 @@ class RestartIT {
     set.put("cellstream.window.steps", String.valueOf(s.windowSteps()));
     set.put("cellstream.window.checkpoint-every", String.valueOf(s.checkpointEvery()));
     set.put("cellstream.training.enabled", "false");
-    set.put("cellstream.training.bptt-steps", String.valueOf(s.training().bpttSteps()));
+    set.put("cellstream.training.bptt-steps", String.valueOf(s.learner().bpttSteps()));
     set.put("state.dir", h.stateDir("child").toString());
     set.put("commit.interval.ms", "100");
     set.put("session.timeout.ms", "6000");

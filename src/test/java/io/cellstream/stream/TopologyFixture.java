@@ -4,6 +4,7 @@ import io.cellstream.avro.DeadLetter;
 import io.cellstream.avro.Event;
 import io.cellstream.avro.Label;
 import io.cellstream.avro.Prediction;
+import io.cellstream.learn.LearnerSettings;
 import io.cellstream.lstm.AdamConfig;
 import io.cellstream.lstm.LstmKernel;
 import io.cellstream.lstm.LstmKernels;
@@ -11,6 +12,7 @@ import io.cellstream.lstm.ModelSpec;
 import io.cellstream.lstm.Task;
 import io.cellstream.serde.InMemorySchemaRegistry;
 import io.cellstream.serde.SerdeException;
+import io.cellstream.testing.SharedStack;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,14 +49,19 @@ final class TopologyFixture implements AutoCloseable {
   final ModelRecords modelRecords;
   private long time = 1_700_000_000_000L;
 
-  static StreamSettings settings(ModelSpec spec, boolean training, int window, int every, int bptt, int batch, long publishEvery) {
-    String prefix = "tt";
-    StreamSettings.Topics topics = new StreamSettings.Topics(prefix + "-events", prefix + "-labels",
+  static StreamSettings.Topics uniqueTopics() {
+    String prefix = SharedStack.uniqueName("tt"); // a name only: no broker is started
+    return new StreamSettings.Topics(prefix + "-events", prefix + "-labels",
         prefix + "-predictions", prefix + "-dead-letters", prefix + "-models", prefix + "-training");
-    return new StreamSettings(topics, "m", spec, 7L, 1.0f, window, every,
-        new StreamSettings.Training(training, bptt, new AdamConfig(0.01f, 0.9f, 0.999f, 1e-8f), batch, 1.0f,
-            publishEvery, Duration.ofSeconds(5), 0f),
-        4096, true);
+  }
+
+  static StreamSettings settings(ModelSpec spec, boolean training, int window, int every, int bptt, int batch, long publishEvery) {
+    StreamSettings.Topics topics = uniqueTopics();
+    // No replay: these tests count examples and updates one to one.
+    LearnerSettings learner = LearnerSettings.DEFAULTS.withWindow(window, bptt).withCheckpointEvery(every)
+        .withAdam(new AdamConfig(0.01f, 0.9f, 0.999f, 1e-8f)).withBatchSize(batch).withClipNorm(1.0f).withReplay(0, 0)
+        .withPublish(publishEvery, Duration.ofSeconds(5)).withForgetBias(1.0f).withSeed(7L);
+    return new StreamSettings(topics, "m", spec, learner, training, 4096, true);
   }
 
   static StreamSettings small(boolean training) {

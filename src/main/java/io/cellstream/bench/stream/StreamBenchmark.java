@@ -2,7 +2,7 @@ package io.cellstream.bench.stream;
 
 import io.cellstream.avro.Event;
 import io.cellstream.embedded.EmbeddedStack;
-import io.cellstream.lstm.AdamConfig;
+import io.cellstream.learn.LearnerSettings;
 import io.cellstream.lstm.LstmKernel;
 import io.cellstream.lstm.LstmKernels;
 import io.cellstream.lstm.ModelSpec;
@@ -368,7 +368,7 @@ public final class StreamBenchmark {
     Dataset data = load("train", o.trainingEntities, o.trainingEvents, true);
     Deployment d = deployment("train", data, kernel, 1, o.window, true, Map.of());
     var metrics = d.service().metrics();
-    int batch = d.settings.training().batchSize();
+    int batch = d.settings.learner().batchSize();
     try {
       d.start(o.partitions);
       long from = data.warm + data.measured / 10;
@@ -412,7 +412,7 @@ public final class StreamBenchmark {
         ltm = labelToModelFresh(kernel, labelRate, batch);
       }
 
-      String tsec = "Training (W=" + o.window + ", T=" + d.settings.training().bpttSteps() + ", batch " + batch
+      String tsec = "Training (W=" + o.window + ", T=" + d.settings.learner().bpttSteps() + ", batch " + batch
           + ", every event labelled inline, 1 thread)";
       report.row(tsec, "events/s with window and training", StreamBenchReport.num(t.eventsPerSecond()),
           String.format(Locale.ROOT, "E=%,d, N=%,d pre-loaded, labelled; the trainer task shares the thread", data.entities, data.measured));
@@ -424,13 +424,13 @@ public final class StreamBenchmark {
         report.row(tsec, "label -> model in use p50 ms", StreamBenchReport.fixed(ltm.p50Ms, 0),
             String.format(Locale.ROOT, "%,.0f labelled events/s paced; scheduled send -> this instance predicts with a "
                 + "version whose examplesSeen covers it; publish every %d examples or %d s",
-                ltm.rate, d.settings.training().publishEveryExamples(), d.settings.training().publishInterval().toSeconds()));
+                ltm.rate, d.settings.learner().publishEveryExamples(), d.settings.learner().publishInterval().toSeconds()));
         report.row(tsec, "label -> model in use p99 ms", StreamBenchReport.fixed(ltm.p99Ms, 0),
             String.format(Locale.ROOT, "%,d labels measured, %,d not covered by the end", ltm.measured, ltm.missing));
       }
       Map<String, Object> j = report.section("training");
       j.put("window", o.window);
-      j.put("bpttSteps", d.settings.training().bpttSteps());
+      j.put("bpttSteps", d.settings.learner().bpttSteps());
       j.put("batchSize", batch);
       j.put("entities", data.entities);
       j.put("events", data.measured);
@@ -552,7 +552,7 @@ public final class StreamBenchmark {
       paced.flush();
     }
     // Wait until the last label is covered, or the publish interval (and then some) passed.
-    long deadline = System.nanoTime() + d.settings.training().publishInterval().toNanos() + TimeUnit.SECONDS.toNanos(10);
+    long deadline = System.nanoTime() + d.settings.learner().publishInterval().toNanos() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
       ModelVersion v = holder.current();
       if (v != null && v.model().examplesSeen() >= base + count) {
@@ -694,10 +694,11 @@ public final class StreamBenchmark {
         new NewTopic(topics.trainingExamples(), 1, (short) -1)
             .configs(Map.of("retention.ms", String.valueOf(TimeUnit.DAYS.toMillis(1)))),
         new NewTopic(topics.models(), 1, (short) -1).configs(Map.of("cleanup.policy", "compact"))));
-    StreamSettings settings = new StreamSettings(topics, "bench", spec(), 42L, 1.0f, window, 8,
-        new StreamSettings.Training(training, 16, new AdamConfig(0.003f, 0.9f, 0.999f, 1e-8f), 16, 1.0f, 1000,
-            Duration.ofSeconds(o.publishSeconds), 20f),
-        1 << 20, true);
+    // The service's learner as configured by default, but for the BPTT window and a minibatch of 16 (the
+    // figures' setting) and the benchmark's publish interval.
+    LearnerSettings learner = LearnerSettings.DEFAULTS.withWindow(window, 16).withBatchSize(16)
+        .withPublish(1000, Duration.ofSeconds(o.publishSeconds));
+    StreamSettings settings = new StreamSettings(topics, "bench", spec(), learner, training, 1 << 20, true);
     Map<String, String> props = new LinkedHashMap<>(o.streamsOverrides);
     props.putAll(extra);
     runs++;

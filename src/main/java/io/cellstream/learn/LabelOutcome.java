@@ -1,4 +1,4 @@
-package io.cellstream.stream;
+package io.cellstream.learn;
 
 /** What became of a label (inline or from the labels topic); each is counted. */
 public enum LabelOutcome {

@@ -1,4 +1,4 @@
-package io.cellstream.lstm;
+package io.cellstream.learn;
 
 /**
  * What one {@link MinibatchTrainer#update()} did.

@@ -1,8 +1,21 @@
-package io.cellstream.lstm;
+package io.cellstream.learn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cellstream.lstm.AdamConfig;
+import io.cellstream.lstm.Bptt;
+import io.cellstream.lstm.Close;
+import io.cellstream.lstm.Init;
+import io.cellstream.lstm.LstmKernel;
+import io.cellstream.lstm.LstmKernels;
+import io.cellstream.lstm.Model;
+import io.cellstream.lstm.ModelSpec;
+import io.cellstream.lstm.Parameters;
+import io.cellstream.lstm.PreparedWeights;
+import io.cellstream.lstm.RandomModels;
+import io.cellstream.lstm.Task;
+import io.cellstream.lstm.Window;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -25,7 +38,7 @@ class MinibatchTrainerTest {
       bptt.forward(PreparedWeights.copyOf(p), w);
       bptt.backward(expected, null, null);
     }
-    MinibatchTrainer t = MinibatchTrainer.create(p.copy(), AdamConfig.DEFAULTS,
+    MinibatchTrainer t = lstm(p.copy(), AdamConfig.DEFAULTS,
         TrainerConfig.DEFAULTS.withReduction(TrainerConfig.Reduction.SUM), LstmKernels.get());
     for (Window w : windows) {
       t.accumulate(w);
@@ -45,13 +58,13 @@ class MinibatchTrainerTest {
       labels += w.labelCount();
     }
     // summed gradient, for reference
-    MinibatchTrainer sum = MinibatchTrainer.create(Init.uniform(spec, 4), AdamConfig.DEFAULTS,
+    MinibatchTrainer sum = lstm(Init.uniform(spec, 4), AdamConfig.DEFAULTS,
         TrainerConfig.DEFAULTS.withReduction(TrainerConfig.Reduction.SUM).withClipNorm(0), LstmKernels.get());
     windows.forEach(sum::accumulate);
     double sumNorm = norm(sum.pendingGradient());
 
     float clip = (float) (0.1 * sumNorm / labels);
-    MinibatchTrainer t = MinibatchTrainer.create(Init.uniform(spec, 4), AdamConfig.DEFAULTS,
+    MinibatchTrainer t = lstm(Init.uniform(spec, 4), AdamConfig.DEFAULTS,
         TrainerConfig.DEFAULTS.withReduction(TrainerConfig.Reduction.MEAN).withClipNorm(clip), LstmKernels.get());
     UpdateResult res = t.train(windows);
     assertThat(res.applied()).isTrue();
@@ -66,15 +79,15 @@ class MinibatchTrainerTest {
   @Test
   void nonFiniteGradientIsRefusedAndNothingChanges() {
     ModelSpec s = new ModelSpec(2, 4, 1, Task.REGRESSION);
-    MinibatchTrainer t = MinibatchTrainer.create(Init.uniform(s, 1), AdamConfig.DEFAULTS, TrainerConfig.DEFAULTS,
+    MinibatchTrainer t = lstm(Init.uniform(s, 1), AdamConfig.DEFAULTS, TrainerConfig.DEFAULTS,
         LstmKernels.get());
-    float[] before = t.parameters().data().clone();
+    float[] before = t.parameters().clone();
     float[] huge = {3e38f, 3e38f, 3e38f, 3e38f}; // d loss/d by = Σ (y - t) overflows float
     Window w = new Window(new float[4], new float[4], new float[8], huge, new boolean[] {true, true, true, true});
     UpdateResult res = t.train(List.of(w));
     assertThat(res.outcome()).isEqualTo(UpdateResult.Outcome.REFUSED_NON_FINITE_GRADIENT);
     assertThat(res.reason()).contains("non-finite");
-    assertThat(t.parameters().data()).isEqualTo(before);
+    assertThat(t.parameters()).isEqualTo(before);
     assertThat(t.optimizer().steps()).isZero();
     assertThat(t.optimizer().m()).containsOnly(0f);
     assertThat(t.refusedUpdates()).isEqualTo(1);
@@ -83,26 +96,26 @@ class MinibatchTrainerTest {
 
   @Test
   void updateThatWouldOverflowIsRefusedAndNothingChanges() {
-    MinibatchTrainer t = MinibatchTrainer.create(Init.uniform(spec, 1), new AdamConfig(1e38f, 0.9f, 0.999f, 1e-8f),
+    MinibatchTrainer t = lstm(Init.uniform(spec, 1), new AdamConfig(1e38f, 0.9f, 0.999f, 1e-8f),
         TrainerConfig.DEFAULTS, LstmKernels.get());
-    float[] before = t.parameters().data().clone();
+    float[] before = t.parameters().clone();
     UpdateResult res = t.train(List.of(RandomModels.window(new SplittableRandom(3), spec, 4, 1)));
     assertThat(res.outcome()).isEqualTo(UpdateResult.Outcome.REFUSED_NON_FINITE_UPDATE);
-    assertThat(t.parameters().data()).isEqualTo(before);
+    assertThat(t.parameters()).isEqualTo(before);
     assertThat(t.optimizer().steps()).isZero();
   }
 
   @Test
   void lossGuardsRefuseBlowUps() {
     SplittableRandom r = new SplittableRandom(4);
-    MinibatchTrainer absolute = MinibatchTrainer.create(Init.uniform(spec, 1), AdamConfig.DEFAULTS,
+    MinibatchTrainer absolute = lstm(Init.uniform(spec, 1), AdamConfig.DEFAULTS,
         TrainerConfig.DEFAULTS.withMaxLossPerLabel(1e-3), LstmKernels.get());
     UpdateResult res = absolute.train(List.of(RandomModels.window(r, spec, 4, 1)));
     assertThat(res.outcome()).isEqualTo(UpdateResult.Outcome.REFUSED_LOSS_BLOW_UP);
     assertThat(res.reason()).contains("above the limit");
 
     ModelSpec s = new ModelSpec(1, 3, 1, Task.REGRESSION);
-    MinibatchTrainer relative = MinibatchTrainer.create(Init.uniform(s, 1), AdamConfig.DEFAULTS,
+    MinibatchTrainer relative = lstm(Init.uniform(s, 1), AdamConfig.DEFAULTS,
         TrainerConfig.DEFAULTS.withBlowUpGuard(10, 0), LstmKernels.get());
     Window calm = new Window(new float[3], new float[3], new float[] {0.1f}, new float[] {0.1f}, new boolean[] {true});
     Window wild = new Window(new float[3], new float[3], new float[] {0.1f}, new float[] {100f}, new boolean[] {true});
@@ -113,7 +126,7 @@ class MinibatchTrainerTest {
 
   @Test
   void minibatchWithoutLabelsIsEmpty() {
-    MinibatchTrainer t = MinibatchTrainer.create(Init.uniform(spec, 1), AdamConfig.DEFAULTS, TrainerConfig.DEFAULTS,
+    MinibatchTrainer t = lstm(Init.uniform(spec, 1), AdamConfig.DEFAULTS, TrainerConfig.DEFAULTS,
         LstmKernels.get());
     assertThat(t.update().outcome()).isEqualTo(UpdateResult.Outcome.EMPTY);
     assertThat(t.train(List.of(RandomModels.window(new SplittableRandom(5), spec, 3, 0))).outcome())
@@ -122,7 +135,7 @@ class MinibatchTrainerTest {
 
   @Test
   void malformedWindowsAreRefusedAndNothingIsAccumulated() {
-    MinibatchTrainer t = MinibatchTrainer.create(Init.uniform(spec, 1), AdamConfig.DEFAULTS, TrainerConfig.DEFAULTS,
+    MinibatchTrainer t = lstm(Init.uniform(spec, 1), AdamConfig.DEFAULTS, TrainerConfig.DEFAULTS,
         LstmKernels.get());
     float[] x = new float[2 * 3];
     x[4] = Float.NaN;
@@ -138,7 +151,7 @@ class MinibatchTrainerTest {
   @Test
   void learnsATaskThatNeedsMemory() {
     ModelSpec s = new ModelSpec(1, 8, 1, Task.BINARY);
-    MinibatchTrainer t = MinibatchTrainer.create(Init.uniform(s, 11), AdamConfig.DEFAULTS.withLearningRate(0.02f),
+    MinibatchTrainer t = lstm(Init.uniform(s, 11), AdamConfig.DEFAULTS.withLearningRate(0.02f),
         TrainerConfig.DEFAULTS, LstmKernels.get());
     SplittableRandom r = new SplittableRandom(12);
     double first = 0;
@@ -167,10 +180,11 @@ class MinibatchTrainerTest {
     }
     assertThat(first).isGreaterThan(0.6); // about ln 2 at the start
     assertThat(last).isLessThan(0.25);
-    Model m = t.toModel(1, 0, 2400);
-    float[] live = t.parameters().data();
-    live[0] += 1; // the model is a copy
-    assertThat(m.parameter(0)).isNotEqualTo(live[0]);
+  }
+
+  /** A trainer of the LSTM cell over {@code p}'s buffer (updated in place). */
+  static MinibatchTrainer lstm(Parameters p, AdamConfig adam, TrainerConfig config, LstmKernel kernel) {
+    return MinibatchTrainer.create(new LstmCell(p.spec(), Init.DEFAULT_FORGET_BIAS, kernel), p.data(), adam, config);
   }
 
   static double norm(float[] g) {

@@ -1,4 +1,4 @@
-package io.cellstream.lstm;
+package io.cellstream.learn;
 
 /**
  * How {@link MinibatchTrainer} turns a minibatch's gradients into an update.

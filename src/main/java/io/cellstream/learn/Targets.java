@@ -1,4 +1,4 @@
-package io.cellstream.stream;
+package io.cellstream.learn;
 
 import io.cellstream.lstm.ModelSpec;
 import java.util.List;
@@ -93,6 +93,20 @@ public final class Targets {
         out[0] = t;
       }
     }
+  }
+
+  /**
+   * The target vector (K) of a scalar label (binary 0/1, a class index, a value), refusing one the model
+   * cannot learn from with an IllegalArgumentException: the in-process hosts' form of {@link #toVector}.
+   */
+  public static float[] of(ModelSpec spec, float scalar) {
+    float[] out = new float[spec.outputSize()];
+    try {
+      toVector(spec, scalar, null, out);
+    } catch (InvalidTargetException e) {
+      throw new IllegalArgumentException(e.getMessage());
+    }
+    return out;
   }
 
   private static final double EPS = 1e-7;

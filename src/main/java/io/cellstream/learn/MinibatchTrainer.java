@@ -1,59 +1,56 @@
-package io.cellstream.lstm;
+package io.cellstream.learn;
 
+import io.cellstream.lstm.Adam;
+import io.cellstream.lstm.Window;
 import java.util.Arrays;
 
 /**
- * Minibatch training: {@link #accumulate} runs BPTT on windows (of any lengths) and sums their
- * gradients; {@link #update} reduces, checks, clips and applies one Adam step, or refuses and leaves the
- * parameters and the optimiser exactly as they were. Either way the minibatch is then cleared.
+ * Minibatch training of any {@link Cell}: {@link #accumulate} runs truncated BPTT on windows (of any lengths)
+ * and sums their gradients; {@link #update} reduces, checks, clips and applies one Adam step, or refuses and
+ * leaves the parameters and the optimiser exactly as they were. Either way the minibatch is then cleared.
  *
- * <p>Owns (and updates in place) the {@link Parameters} it is given. Publish a model from it with
- * {@link #toModel}, which copies. Not thread-safe: one trainer per thread (the stream's trainer task).
+ * <p>Owns (and updates in place) the parameter buffer it is given. Not thread-safe: one per trainer thread.
  */
 public final class MinibatchTrainer {
 
   private static final double EMA_ALPHA = 0.05;
 
-  private final Parameters params;
-  private final PreparedWeights weights; // live over params, repacked after each update
+  private final float[] params;   // the cell's layout
+  private final Backprop backprop;
   private final Adam adam;
   private final TrainerConfig config;
-  private final Bptt bptt;
-  private final float[] grads; // Parameters layout
+  private final float[] grads;    // same layout as params
 
   private double lossSum;
   private int windows;
   private int labels;
-  private double lossEma = Double.NaN;
+  private double lossEma = Double.NaN; // mean loss per label of accepted updates, for the blow-up guard
   private long accepted;
   private long refused;
 
-  public MinibatchTrainer(Parameters params, Adam adam, TrainerConfig config, LstmKernel kernel) {
-    if (adam.size() != params.size()) {
+  public MinibatchTrainer(float[] params, Backprop backprop, Adam adam, TrainerConfig config) {
+    if (adam.size() != params.length) {
       throw new IllegalArgumentException(
-          "optimiser sized for " + adam.size() + " parameters, the model has " + params.size());
+          "optimiser sized for " + adam.size() + " parameters, the model has " + params.length);
     }
     this.params = params;
-    this.weights = PreparedWeights.live(params);
+    this.backprop = backprop;
     this.adam = adam;
     this.config = config;
-    this.bptt = new Bptt(params.spec(), kernel);
-    this.grads = new float[params.size()];
+    this.grads = new float[params.length];
   }
 
-  /** A trainer with a fresh Adam. */
-  public static MinibatchTrainer create(Parameters params, AdamConfig adam, TrainerConfig config, LstmKernel kernel) {
-    return new MinibatchTrainer(params, new Adam(adam, params.size()), config, kernel);
+  /** A trainer of {@code cell} over {@code params} (updated in place) with a fresh Adam. */
+  public static MinibatchTrainer create(Cell<?> cell, float[] params, io.cellstream.lstm.AdamConfig adam, TrainerConfig config) {
+    return new MinibatchTrainer(params, cell.backprop(params), new Adam(adam, params.length), config);
   }
 
   /**
-   * Forward and backward over one window; adds its gradient to the minibatch and returns its loss.
-   * Refuses (IllegalArgumentException, nothing accumulated) a window of the wrong shape or with
-   * non-finite inputs.
+   * Forward and backward over one window; adds its gradient to the minibatch and returns its loss. Refuses
+   * (IllegalArgumentException, nothing accumulated) a window of the wrong shape or with non-finite values.
    */
   public double accumulate(Window window) {
-    double loss = bptt.forward(weights, window);
-    bptt.backward(grads, null, null);
+    double loss = backprop.accumulate(window, grads);
     lossSum += loss;
     windows++;
     labels += window.labelCount();
@@ -124,12 +121,12 @@ public final class MinibatchTrainer {
         clipped = true;
       }
     }
-    if (!adam.step(params.data(), grads)) {
+    if (!adam.step(params, grads)) {
       refused++;
       return result(UpdateResult.Outcome.REFUSED_NON_FINITE_UPDATE,
           "the update would make a parameter or an Adam moment non-finite", norm, clipped);
     }
-    weights.repack();
+    backprop.parametersChanged();
     accepted++;
     lossEma = Double.isNaN(lossEma) ? mean : (1 - EMA_ALPHA) * lossEma + EMA_ALPHA * mean;
     return result(UpdateResult.Outcome.APPLIED, "", norm, clipped);
@@ -140,7 +137,7 @@ public final class MinibatchTrainer {
   }
 
   /** The live parameters (updated in place by {@link #update}). */
-  public Parameters parameters() {
+  public float[] parameters() {
     return params;
   }
 
@@ -152,7 +149,7 @@ public final class MinibatchTrainer {
     return config;
   }
 
-  /** The gradient accumulated so far in this minibatch (live; Parameters layout). */
+  /** The gradient accumulated so far in this minibatch (live; the cell's layout). */
   public float[] pendingGradient() {
     return grads;
   }
@@ -161,7 +158,7 @@ public final class MinibatchTrainer {
     return windows;
   }
 
-  /** Updates applied / refused since this trainer was made. */
+  /** Updates applied / refused since this trainer was made (or restored). */
   public long acceptedUpdates() {
     return accepted;
   }
@@ -170,8 +167,15 @@ public final class MinibatchTrainer {
     return refused;
   }
 
-  /** An immutable model of the current parameters (copied). */
-  public Model toModel(long version, long createdAtMillis, long examplesSeen) {
-    return Model.of(params, version, createdAtMillis, examplesSeen);
+  /** The blow-up guard's moving average of the mean loss per label (NaN before the first update). */
+  public double lossMovingAverage() {
+    return lossEma;
+  }
+
+  /** Restores the guard's memory after a restart, so that it behaves as if the trainer had never stopped. */
+  public void restoreGuard(long acceptedUpdates, long refusedUpdates, double lossMovingAverage) {
+    this.accepted = acceptedUpdates;
+    this.refused = refusedUpdates;
+    this.lossEma = lossMovingAverage;
   }
 }
