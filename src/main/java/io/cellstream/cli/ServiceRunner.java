@@ -82,12 +82,13 @@ public final class ServiceRunner implements AutoCloseable {
     ModelAdmin admin = null;
     try {
       String clusterId = checkKafka(config.kafka());
-      // Before Kafka Streams opens its state: state of another cluster must not be restored.
-      StateDirectoryGuard.claim(StateDirectoryGuard.stateDir(config.kafka()), config.applicationId(), clusterId,
-          config.kafka().getProperty("bootstrap.servers"));
       schemaRegistry = new SchemaRegistryClient(config.schemaRegistryUrl(), config.schemaRegistryBasicAuth(),
           Duration.ofSeconds(10));
       checkRegistry(schemaRegistry, config.schemaRegistryUrl());
+      // Once both answer (so that a failed start claims nothing), before Kafka Streams opens its state: state of
+      // another cluster must not be restored.
+      StateDirectoryGuard.claim(StateDirectoryGuard.stateDir(config.kafka()), config.applicationId(), clusterId,
+          config.kafka().getProperty("bootstrap.servers"));
       Properties streams = new Properties();
       streams.putAll(config.kafka());
       if (withHttp) {

@@ -71,7 +71,7 @@ final class StateDirectoryGuard {
             + " cluster {}", appDir, clusterId);
       }
       Files.createDirectories(appDir);
-      Path tmp = Files.createTempFile(appDir, MARKER, ".tmp");
+      Path tmp = appDir.resolve(MARKER + ".tmp-" + ProcessHandle.current().pid());
       Files.writeString(tmp, clusterId + "\n", StandardCharsets.UTF_8);
       Files.move(tmp, marker, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
