@@ -49,6 +49,11 @@ public final class KnownBenignLogLines extends Filter<ILoggingEvent> {
       new Line("org.apache.kafka.clients.producer.internals.Sender", Level.WARN,
           e -> retrying(e, "CONCURRENT_TRANSACTIONS"),
           "the previous transaction is still completing on the broker; the producer retries, as designed"),
+      new Line("org.apache.kafka.server.DefaultAutoTopicCreationManager", Level.WARN,
+          e -> message(e).matches("Auto topic creation failed for __(consumer_offsets|transaction_state) with error"
+              + " 'TOPIC_ALREADY_EXISTS': .*"),
+          "two clients asked a fresh broker for their coordinator at once and the second found the internal topic the"
+              + " first had just created: it exists, which is what both wanted"),
       new Line("org.apache.kafka.clients.NetworkClient", Level.WARN,
           e -> message(e).contains("[NodeToControllerChannelManager")
               && message(e).contains("Attempting to close NetworkClient that has already been closed"),

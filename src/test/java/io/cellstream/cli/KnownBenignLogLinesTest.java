@@ -53,6 +53,18 @@ class KnownBenignLogLinesTest {
         .as("with the broker's message appended").isEqualTo(FilterReply.DENY);
   }
 
+  /** Seen when two `run --embedded` started side by side (each on its own fresh broker). */
+  @Test
+  void anInternalTopicThatAnotherRequestJustCreatedIsBenign() {
+    String logger = "org.apache.kafka.server.DefaultAutoTopicCreationManager";
+    assertThat(decide(logger, Level.WARN, "Auto topic creation failed for __consumer_offsets with error"
+        + " 'TOPIC_ALREADY_EXISTS': Topic '__consumer_offsets' already exists..", null)).isEqualTo(FilterReply.DENY);
+    assertThat(decide(logger, Level.WARN, "Auto topic creation failed for __consumer_offsets with error"
+        + " 'POLICY_VIOLATION': not allowed.", null)).isEqualTo(FilterReply.NEUTRAL);
+    assertThat(decide(logger, Level.WARN, "Auto topic creation failed for events with error 'TOPIC_ALREADY_EXISTS': x.",
+        null)).as("a topic of ours").isEqualTo(FilterReply.NEUTRAL);
+  }
+
   @Test
   void otherLinesOfTheSameLoggersStillShow() {
     assertThat(decide("kafka.server.ReplicaManager", Level.ERROR,
