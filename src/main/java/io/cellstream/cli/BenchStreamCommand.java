@@ -171,6 +171,7 @@ public final class BenchStreamCommand implements Callable<Integer> {
       report.printTable(out);
       report.writeJson(o.jsonFile);
       out.println("json: " + o.jsonFile.toAbsolutePath());
+      report.headlines().forEach(out::println);
       out.println(report.ratioLine());
       out.flush();
       return 0;

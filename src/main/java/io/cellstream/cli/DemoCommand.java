@@ -270,7 +270,7 @@ public final class DemoCommand implements Callable<Integer> {
     run.put("entities", task.entities);
     run.put("events", produced);
     run.put("seed", task.seed);
-    run.putAll(learners.describe(lstmSettings));
+    run.putAll(LearnerOptions.describe(config.stream().spec().hiddenSize(), lstmSettings, learners));
     run.put("seconds", Math.round(seconds * 10) / 10.0);
     run.put("eventsPerSecond", Math.round(produced / seconds));
     ModelVersion v = runner.service().models().current();

@@ -40,7 +40,7 @@ public final class LearnerOptions {
   Integer window;
 
   @Option(names = "--forget-bias", paramLabel = "B",
-      description = "Initial forget-gate bias of the LSTM. Default: ${DEFAULT-VALUE} (1.0 did not learn L = 50 within 1M events).")
+      description = "Initial forget-gate bias of the LSTM. Default: ${DEFAULT-VALUE} (see docs/accuracy.md: 1.0 did not learn L = 50, 3.0 not with every seed).")
   float forgetBias;
 
   @Option(names = "--lr-lstm", paramLabel = "LR",
@@ -69,6 +69,10 @@ public final class LearnerOptions {
       description = "Experience replay: extra updates per new example on minibatches drawn from the buffer, every model. Default: ${DEFAULT-VALUE}.")
   int replayUpdates;
 
+  @Option(names = "--replay-batch-size", paramLabel = "M",
+      description = "Experience replay: examples drawn per replay update, every model. Default: ${DEFAULT-VALUE}.")
+  int replayBatchSize;
+
   @Option(names = "--publish-every", paramLabel = "N",
       description = "A new model version after this many new examples (the service also publishes after "
           + "cellstream.training.publish.every-seconds); predictions use the newest version. Default: ${DEFAULT-VALUE}.")
@@ -82,7 +86,8 @@ public final class LearnerOptions {
   LearnerSettings lstmSettings(TaskInfo task, LabelPolicy labels, long streamSeed) {
     LearnerSettings d = LearnerSettings.DEFAULTS;
     LearnerSettings s = d.withAdam(d.adam().withLearningRate(lrLstm).withAmsgrad(amsgrad)).withBatchSize(batchSize)
-        .withClipNorm(clipNorm).withReplay(replayCapacity, replayUpdates).withPublish(publishEvery, d.publishInterval())
+        .withClipNorm(clipNorm).withReplay(replayCapacity, replayUpdates).withReplayBatchSize(replayBatchSize)
+        .withPublish(publishEvery, d.publishInterval())
         .withForgetBias(forgetBias).withSeed(learnerSeed != null ? learnerSeed : streamSeed);
     s = Baselines.settings(task, labels, s);
     return window != null ? s.withWindow(s.windowSteps() - s.bpttSteps() + window, window) : s;
@@ -106,6 +111,7 @@ public final class LearnerOptions {
     m.put("cellstream.training.clip-norm", String.valueOf(s.clipNorm()));
     m.put("cellstream.training.replay.capacity", String.valueOf(s.replayCapacity()));
     m.put("cellstream.training.replay.updates-per-example", String.valueOf(s.replayUpdates()));
+    m.put("cellstream.training.replay.batch-size", String.valueOf(s.replayBatchSize()));
     m.put("cellstream.training.publish.every-examples", String.valueOf(s.publishEveryExamples()));
     return m;
   }
@@ -130,6 +136,7 @@ public final class LearnerOptions {
     put.accept("--amsgrad", "cellstream.training.amsgrad", String.valueOf(amsgrad));
     put.accept("--replay-capacity", "cellstream.training.replay.capacity", String.valueOf(replayCapacity));
     put.accept("--replay-updates", "cellstream.training.replay.updates-per-example", String.valueOf(replayUpdates));
+    put.accept("--replay-batch-size", "cellstream.training.replay.batch-size", String.valueOf(replayBatchSize));
     put.accept("--publish-every", "cellstream.training.publish.every-examples", String.valueOf(publishEvery));
     if (learnerSeed != null) {
       m.put("cellstream.model.seed", String.valueOf(learnerSeed));
@@ -145,31 +152,15 @@ public final class LearnerOptions {
     void accept(String option, String key, String value);
   }
 
-  /** The learning rates of the baselines, for a report. */
-  Map<String, Object> baselineRates() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("learningRate.rnn", lrRnn);
-    m.put("learningRate.nomemory", lrNoMemory);
-    return m;
-  }
-
-  /** What a report records of these settings. */
-  Map<String, Object> describe(LearnerSettings s) {
+  /** What a report's run section records of the LSTM's settings: every one, prefixed, and the baselines' rates. */
+  static Map<String, Object> describe(int hiddenSize, LearnerSettings s, LearnerOptions baselines) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("hiddenSize", hiddenSize);
-    m.put("bpttWindow", s.bpttSteps());
-    m.put("entityWindow", s.windowSteps());
-    m.put("batchSize", s.batchSize());
-    m.put("learningRate.lstm", s.adam().learningRate());
-    m.put("learningRate.rnn", lrRnn);
-    m.put("learningRate.nomemory", lrNoMemory);
-    m.put("forgetBias.lstm", s.forgetBias());
-    m.put("amsgrad", s.adam().amsgrad());
-    m.put("clipNorm", s.clipNorm());
-    m.put("replayCapacity", s.replayCapacity());
-    m.put("replayUpdates", s.replayUpdates());
-    m.put("publishEveryExamples", s.publishEveryExamples());
-    m.put("learnerSeed", s.seed());
+    s.describe().forEach((k, v) -> m.put("lstm." + k, v));
+    if (baselines != null) {
+      m.put("rnn.learningRate", baselines.lrRnn);
+      m.put("nomemory.learningRate", baselines.lrNoMemory);
+    }
     return m;
   }
 
@@ -230,6 +221,7 @@ public final class LearnerOptions {
         case "--amsgrad" -> String.valueOf(d.adam().amsgrad());
         case "--replay-capacity" -> String.valueOf(d.replayCapacity());
         case "--replay-updates" -> String.valueOf(d.replayUpdates());
+        case "--replay-batch-size" -> String.valueOf(d.replayBatchSize());
         case "--publish-every" -> String.valueOf(d.publishEveryExamples());
         default -> null;
       };

@@ -264,9 +264,7 @@ public final class ReplayCommand implements Callable<Integer> {
       run.put("unusable", unusable[0]);
       run.put("startModel", fromVersion == null ? "fresh version 1" : "live version " + fromVersion);
       run.put("training", !noTraining);
-      run.put("hiddenSize", modelSpec.hiddenSize());
-      run.putAll(settingsForReport(lstm));
-      run.putAll(learners.baselineRates());
+      run.putAll(LearnerOptions.describe(modelSpec.hiddenSize(), factor == 0 ? lstm.withPublish(1, null) : lstm, learners));
       run.put("seconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0);
       EvalResult result = session.result(run);
       Path dir = reportDir != null ? reportDir : Path.of("reports", "replay-" + stamp);
@@ -329,24 +327,6 @@ public final class ReplayCommand implements Callable<Integer> {
     Model m = start.model();
     return new InProcessLearner<>("lstm", cell, lstm, !noTraining, m.parametersCopy().data(), start.version(),
         m.examplesSeen());
-  }
-
-  /** The LSTM's settings as a report records them. */
-  private static Map<String, Object> settingsForReport(LearnerSettings s) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("bpttWindow", s.bpttSteps());
-    m.put("entityWindow", s.windowSteps());
-    m.put("checkpointEvery", s.checkpointEvery());
-    m.put("batchSize", s.batchSize());
-    m.put("learningRate.lstm", s.adam().learningRate());
-    m.put("amsgrad", s.adam().amsgrad());
-    m.put("clipNorm", s.clipNorm());
-    m.put("forgetBias.lstm", s.forgetBias());
-    m.put("replayCapacity", s.replayCapacity());
-    m.put("replayUpdates", s.replayUpdates());
-    m.put("publishEveryExamples", s.publishEveryExamples());
-    m.put("learnerSeed", s.seed());
-    return m;
   }
 
   /** Strict: every record through the session in order; the service's learner publishes as configured. */

@@ -63,7 +63,7 @@ public record CellstreamConfig(
       new Key("cellstream.model.hidden-size", String.valueOf(LearnerSettings.DEFAULT_HIDDEN_SIZE), "H: LSTM cells, the size of each entity's memory (h and c)."),
       new Key("cellstream.model.output-size", "1", "K: outputs (classes for multiclass)."),
       new Key("cellstream.model.seed", String.valueOf(D.seed()), "Seed of version 1's initialisation (uniform ±1/√H) and of the trainer's replay draws."),
-      new Key("cellstream.model.forget-bias", String.valueOf(D.forgetBias()), "Initial forget-gate bias of version 1: 3.0 (f ≈ 0.95) starts the conveyor belt nearly open; with 1.0 (f ≈ 0.73) a cue fades as 0.73^50 ≈ 1e-7 over 50 steps and long lags were not learned (docs/accuracy.md)."),
+      new Key("cellstream.model.forget-bias", String.valueOf(D.forgetBias()), "Initial forget-gate bias of version 1: 5.0 (f ≈ 0.993) starts the conveyor belt open, so a cue's trace and its gradient survive 50 steps (0.993^50 ≈ 0.7); with 1.0 (f ≈ 0.73) they fade to 1e-7 and long lags were not learned (docs/accuracy.md)."),
       new Key("cellstream.window.steps", String.valueOf(D.windowSteps()), "W: past steps a delayed label may refer to; 0 = inference only. Must cover the BPTT steps plus the label delay."),
       new Key("cellstream.window.checkpoint-every", String.valueOf(D.checkpointEvery()), "k: keep (h, c) every k steps; the window holds W..W+k-1 steps."),
       new Key("cellstream.state.keep-gates", "true", "Keep each entity's last gate activations (3H bytes) for /entities/{id}."),
@@ -77,7 +77,8 @@ public record CellstreamConfig(
       new Key("cellstream.training.batch-size", String.valueOf(D.batchSize()), "New examples per Adam update."),
       new Key("cellstream.training.clip-norm", String.valueOf(D.clipNorm()), "Clip each update's gradient to this global norm; 0 = off."),
       new Key("cellstream.training.replay.capacity", String.valueOf(D.replayCapacity()), "Experience replay: the trainer keeps this many of the most recent examples in its store (0 = no replay)."),
-      new Key("cellstream.training.replay.updates-per-example", String.valueOf(D.replayUpdates()), "Experience replay: extra updates per new example, each on a minibatch drawn uniformly from the replay buffer (0 = none). Each label is then learned from about this many more times."),
+      new Key("cellstream.training.replay.updates-per-example", String.valueOf(D.replayUpdates()), "Experience replay: extra updates per new example, each on a minibatch drawn uniformly from the replay buffer (0 = none)."),
+      new Key("cellstream.training.replay.batch-size", String.valueOf(D.replayBatchSize()), "Experience replay: examples drawn per replay update. Each label is learned from about updates-per-example x batch-size more times; averaging several per step kept online learning from memorising the buffer (docs/accuracy.md)."),
       new Key("cellstream.training.publish.every-examples", String.valueOf(D.publishEveryExamples()), "Publish a new model version after this many new examples ..."),
       new Key("cellstream.training.publish.every-seconds", String.valueOf(D.publishInterval().toSeconds()), "... or this many seconds after the last version, if it learned anything."),
       new Key("cellstream.training.guard.loss-factor", "0", "Refuse an update whose minibatch loss exceeds this multiple of the running mean; 0 = off. Off by default: with small minibatches a confident mistake is exactly such a loss and exactly what the model must learn from (at 20 the live demo peaked at 0.69 accuracy and ended at 0.52); amsgrad is the defence against blow-ups. Consider it with large minibatches."),
@@ -176,6 +177,7 @@ public record CellstreamConfig(
     int batch = p.integer("cellstream.training.batch-size", 1, 1_000_000);
     int replayCapacity = p.integer("cellstream.training.replay.capacity", 0, 1_000_000);
     int replayUpdates = p.integer("cellstream.training.replay.updates-per-example", 0, 1_000);
+    int replayBatch = p.integer("cellstream.training.replay.batch-size", 1, 10_000);
     if (replayUpdates > 0 && replayCapacity == 0 && p.ok("cellstream.training.replay.capacity")) {
       problems.add("cellstream.training.replay.updates-per-example: " + replayUpdates
           + " replay updates need a replay buffer: set cellstream.training.replay.capacity >= 1 or the updates to 0");
@@ -228,7 +230,7 @@ public record CellstreamConfig(
     StreamSettings stream;
     try {
       LearnerSettings learner = new LearnerSettings(window, every, bptt, new AdamConfig(lr, beta1, beta2, eps, amsgrad),
-          batch, clip, guard, replayCapacity, replayUpdates, publishExamples, Duration.ofSeconds(publishSeconds),
+          batch, clip, guard, replayCapacity, replayUpdates, replayBatch, publishExamples, Duration.ofSeconds(publishSeconds),
           forgetBias, seed);
       stream = new StreamSettings(topics, modelName, new ModelSpec(d, h, k, task), learner, training, maxBytes, keepGates);
     } catch (IllegalArgumentException e) {

@@ -172,20 +172,10 @@ public final class InProcessLearner<W> {
       m.put("hiddenSize", cell.spec().hiddenSize());
     }
     m.put("parameters", cell.parameterCount());
-    m.put("window", settings.windowSteps());
-    m.put("bpttSteps", settings.bpttSteps());
-    m.put("checkpointEvery", settings.checkpointEvery());
-    m.put("batchSize", settings.batchSize());
-    m.put("learningRate", settings.adam().learningRate());
-    m.put("amsgrad", settings.adam().amsgrad());
-    m.put("clipNorm", settings.clipNorm());
-    m.put("replayCapacity", settings.replayCapacity());
-    m.put("replayUpdates", settings.replayUpdates());
-    m.put("publishEveryExamples", settings.publishEveryExamples());
-    if (cell.kind().equals("lstm")) {
-      m.put("forgetBias", settings.forgetBias());
+    m.putAll(settings.describe());
+    if (!cell.kind().equals("lstm")) {
+      m.remove("forgetBias");
     }
-    m.put("seed", settings.seed());
     m.put("entities", entities.size());
     for (LabelOutcome o : LabelOutcome.values()) {
       if (outcomes[o.ordinal()] > 0) {

@@ -87,6 +87,7 @@ public final class MinibatchTrainer {
         grads[i] *= scale;
       }
     }
+
     double sq = 0;
     for (float g : grads) {
       sq += (double) g * g;

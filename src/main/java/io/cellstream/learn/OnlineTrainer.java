@@ -18,7 +18,8 @@ import java.util.List;
  * The one online trainer: takes training examples one at a time (made by {@link LabelJoin}), collects them
  * into minibatches of {@link LearnerSettings#batchSize()}, runs truncated BPTT + Adam on each
  * ({@link MinibatchTrainer}: clipping, guards, refusals), adds {@link LearnerSettings#replayUpdates()} extra
- * updates per new example on minibatches drawn from a bounded buffer of recent examples (experience replay),
+ * updates per new example, each on {@link LearnerSettings#replayBatchSize()} examples drawn uniformly from a
+ * bounded buffer of recent examples (experience replay),
  * and says when a new version is due ({@link LearnerSettings#publishEveryExamples()},
  * {@link LearnerSettings#publishInterval()}). The service's trainer task and every in-process learner run it.
  *
@@ -228,7 +229,7 @@ public final class OnlineTrainer {
       }
       long held = Math.min(replayAdded, replay.length);
       for (int u = 0; u < settings.replayUpdates(); u++) {
-        for (int b = 0; b < settings.batchSize(); b++) {
+        for (int b = 0; b < settings.replayBatchSize(); b++) {
           trainer.accumulate(replay[(int) Math.floorMod(nextRandom(), held)].window());
         }
         UpdateResult r = trainer.update();

@@ -29,6 +29,7 @@ public final class StreamMetrics {
   private final Map<LabelOutcome, Counter> labels = new EnumMap<>(LabelOutcome.class);
   private final Counter examples;
   private final Counter updatesApplied;
+  private final Counter examplesTaken;
   private final Counter updatesRefusedNonFinite;
   private final Counter updatesRefusedLoss;
   private final Counter modelsPublished;
@@ -58,7 +59,10 @@ public final class StreamMetrics {
           .description("Labels (inline and delayed) by what became of them").register(registry));
     }
     examples = Counter.builder("cellstream.training.examples").description("Training examples made by the label join").register(registry);
-    String updates = "Trainer updates (one per minibatch): applied, or refused and the parameters kept";
+    examplesTaken = Counter.builder("cellstream.training.examples.taken")
+        .description("Training examples the trainer has taken in (learned from, or waiting in its unfinished minibatch)")
+        .register(registry);
+    String updates = "Trainer updates (one per minibatch, new or replayed): applied, or refused and the parameters kept";
     updatesApplied = Counter.builder("cellstream.training.updates").tag("result", "applied").description(updates).register(registry);
     updatesRefusedNonFinite = Counter.builder("cellstream.training.updates").tag("result", "refused-non-finite").description(updates).register(registry);
     updatesRefusedLoss = Counter.builder("cellstream.training.updates").tag("result", "refused-loss-guard").description(updates).register(registry);
@@ -214,6 +218,15 @@ public final class StreamMetrics {
 
   public double examples() {
     return examples.count();
+  }
+
+  /** Examples the trainer has taken in (the trainer's throughput; updates also count replays). */
+  public double examplesTaken() {
+    return examplesTaken.count();
+  }
+
+  public void exampleTaken() {
+    examplesTaken.increment();
   }
 
   public double updatesApplied() {

@@ -113,6 +113,7 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       warnings.warn(0, "skipping a training example that does not fit the model: " + e.getMessage());
       return;
     }
+    metrics.exampleTaken();
     for (int i = 0; i < l.updatesApplied(); i++) {
       metrics.updateApplied(l.lastApplied().meanLoss());
     }

@@ -163,8 +163,8 @@ class ImportReplayIT {
     JsonNode report = new ObjectMapper().readTree(reports.resolve("report.json").toFile());
     assertThat(report.path("run").path("pace").asText()).isEqualTo("strict");
     // the option given on the command line reached the service's LSTM, the configured ones stayed
-    assertThat(report.path("run").path("learningRate.lstm").asDouble()).isCloseTo(0.02, within(1e-6));
-    assertThat(report.path("run").path("batchSize").asInt()).isEqualTo(4);
+    assertThat(report.path("run").path("lstm.learningRate").asDouble()).isCloseTo(0.02, within(1e-6));
+    assertThat(report.path("run").path("lstm.batchSize").asInt()).isEqualTo(4);
     assertThat(report.path("run").path("lstm.examplesLearned").asLong()).isEqualTo(2980);
 
     // The live deployment saw none of it; the replay's own topics are gone.

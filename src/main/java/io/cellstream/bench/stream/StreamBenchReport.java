@@ -40,6 +40,17 @@ public final class StreamBenchReport {
     json.put(key, value);
   }
 
+  private final List<String> headlines = new ArrayList<>();
+
+  /** A line printed above the last one: a headline figure of its own (e.g. the trainer's ratio). */
+  void headline(String line) {
+    headlines.add(line);
+  }
+
+  public List<String> headlines() {
+    return List.copyOf(headlines);
+  }
+
   void ratio(double r, int hidden) {
     this.ratio = r;
     this.hiddenSize = hidden;

@@ -248,6 +248,11 @@ public final class StreamBenchmark {
       stateRows(inference, null);
     }
 
+    // 5b. The trainer against its own kernel.
+    if (o.phases.contains("training")) {
+      trainerAgainstKernel(lstm);
+    }
+
     // 6. Entity scaling.
     if (o.phases.contains("scaling")) {
       scaling(lstm, lstm1.getFirst(), inference);
@@ -376,19 +381,19 @@ public final class StreamBenchmark {
       // Sample the trainer while the events flow.
       Deployment.Throughput t = d.awaitPredictions(from, to, timeoutFor(to));
       long endEvents = System.nanoTime();
-      double absorbedAtEnd = metrics.updatesApplied() * batch;
+      double absorbedAtEnd = metrics.examplesTaken();
       double producedAtEnd = metrics.examples();
       // The trainer alone: drain its backlog for at most a few seconds.
       double drainCap = o.quick ? 4 : 20;
       long drainStart = System.nanoTime();
-      double absorbedStart = metrics.updatesApplied() * batch;
-      while ((System.nanoTime() - drainStart) / 1e9 < drainCap && metrics.examples() - metrics.updatesApplied() * batch >= batch) {
+      double absorbedStart = metrics.examplesTaken();
+      while ((System.nanoTime() - drainStart) / 1e9 < drainCap && metrics.examples() - metrics.examplesTaken() > 0) {
         d.failIfDead();
         Thread.sleep(20);
       }
       double drainSecs = (System.nanoTime() - drainStart) / 1e9;
-      double drained = metrics.updatesApplied() * batch - absorbedStart;
-      double backlogLeft = metrics.examples() - metrics.updatesApplied() * batch;
+      double drained = metrics.examplesTaken() - absorbedStart;
+      double backlogLeft = metrics.examples() - metrics.examplesTaken();
       double trainerRate = drainSecs > 0.2 ? drained / drainSecs : Double.NaN;
       double mixedAbsorbedRate = absorbedAtEnd / ((endEvents - drainStart + t.seconds() * 1e9) / 1e9);
       progress("  %-22s %,9.0f events/s with W=%d and training; trainer absorbed %,.0f of %,.0f examples while events "
@@ -400,7 +405,7 @@ public final class StreamBenchmark {
           : Math.max(50, Math.min(0.5 * trainerRate, 0.5 * t.eventsPerSecond()));
       LabelToModel ltm;
       StateFigures window;
-      if (backlogLeft < batch) {
+      if (backlogLeft < 1) {
         ltm = labelToModel(d, data, labelRate);
         window = stateFigures(d, data.entities);
       } else {
@@ -450,6 +455,61 @@ public final class StreamBenchmark {
     }
   }
 
+  /**
+   * The trainer task alone on a backlog of examples on its topic, then the same examples through the same
+   * minibatch trainer in-process: {@code trainer examples/s / kernel BPTT windows/s}.
+   */
+  private void trainerAgainstKernel(LstmKernel kernel) throws Exception {
+    Dataset none = load("trainer", 1, 0, true);
+    Deployment d = deployment("trainer", none, kernel, 1, o.window, true, Map.of());
+    LearnerSettings s = d.settings.learner();
+    int n = o.quick ? 6_000 : 30_000;
+    List<io.cellstream.state.TrainingExample> examples = TrainerThroughput.examples(d.settings.spec(), s.bpttSteps(), n, 17);
+    TrainerThroughput.produce(client, d.settings.topics().trainingExamples(), examples);
+    var metrics = d.service().metrics();
+    double trainerRate;
+    try {
+      d.start(o.partitions);
+      // The rate between 10% and 100% of the backlog: start-up and the first rebalance stay outside.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.quick ? 120 : 600);
+      long tFrom = -1;
+      double fromCount = 0;
+      while (metrics.examplesTaken() < n) {
+        d.failIfDead();
+        if (tFrom < 0 && metrics.examplesTaken() >= n / 10.0) {
+          tFrom = System.nanoTime();
+          fromCount = metrics.examplesTaken();
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("trainer: only " + metrics.examplesTaken() + " of " + n + " examples taken");
+        }
+        Thread.sleep(5);
+      }
+      trainerRate = (metrics.examplesTaken() - fromCount) / ((System.nanoTime() - tFrom) / 1e9);
+    } finally {
+      d.close();
+      d.deleteState();
+    }
+    double kernelRate = TrainerThroughput.kernelWindowsPerSecond(d.settings.spec(), s, kernel, examples, o.quick ? 2 : 5);
+    double ratio = trainerRate / kernelRate;
+    progress("  %-22s %,9.0f examples/s by the trainer task, %,.0f windows/s by its kernel in-process: ratio %.2f",
+        "trainer", trainerRate, kernelRate, ratio);
+    String sec = "Trainer (H=" + o.hiddenSize + ", T=" + s.bpttSteps() + ", batch " + s.batchSize() + ", no replay, 1 thread)";
+    report.row(sec, "examples/s, trainer task on a backlog", StreamBenchReport.num(trainerRate),
+        String.format(Locale.ROOT, "%,d examples pre-loaded on its topic; decode, BPTT + Adam, store, EOS commits", n));
+    report.row(sec, "windows/s, the same minibatch trainer in-process", StreamBenchReport.num(kernelRate),
+        "the same examples, no Kafka, this thread");
+    report.row(sec, "trainer examples/s / kernel BPTT windows/s", StreamBenchReport.fixed(ratio, 2), "aim >= 0.5");
+    Map<String, Object> j = report.section("trainer");
+    j.put("examples", n);
+    j.put("bpttSteps", s.bpttSteps());
+    j.put("batchSize", s.batchSize());
+    j.put("trainerExamplesPerSecond", Math.round(trainerRate));
+    j.put("kernelWindowsPerSecond", Math.round(kernelRate));
+    j.put("ratio", StreamBenchReport.round(ratio, 3));
+    report.headline(String.format(Locale.ROOT, "trainer examples/s / kernel BPTT windows/s: %.2f", ratio));
+  }
+
   /** Label -> model on a new deployment: one labelled warm-up event per entity, the trainer drained, then paced labels. */
   private LabelToModel labelToModelFresh(LstmKernel kernel, double rate, int batch) throws Exception {
     Dataset fresh = load("train-ltm", o.trainingEntities, 0, true);
@@ -459,7 +519,7 @@ public final class StreamBenchmark {
       f.awaitPredictions(fresh.warm, fresh.warm, timeoutFor(fresh.warm));
       var metrics = f.service().metrics();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (metrics.examples() - metrics.updatesApplied() * batch >= batch && System.nanoTime() < deadline) {
+      while (metrics.examples() - metrics.examplesTaken() > 0 && System.nanoTime() < deadline) {
         f.failIfDead();
         Thread.sleep(20);
       }
@@ -694,9 +754,10 @@ public final class StreamBenchmark {
         new NewTopic(topics.trainingExamples(), 1, (short) -1)
             .configs(Map.of("retention.ms", String.valueOf(TimeUnit.DAYS.toMillis(1)))),
         new NewTopic(topics.models(), 1, (short) -1).configs(Map.of("cleanup.policy", "compact"))));
-    // The service's learner as configured by default, but for the BPTT window and a minibatch of 16 (the
-    // figures' setting) and the benchmark's publish interval.
-    LearnerSettings learner = LearnerSettings.DEFAULTS.withWindow(window, 16).withBatchSize(16)
+    // The service's learner as configured by default, but for the BPTT window, a minibatch of 16 and no replay
+    // (so that an example is one BPTT window, comparable with the kernel's windows/s) and the benchmark's publish
+    // interval.
+    LearnerSettings learner = LearnerSettings.DEFAULTS.withWindow(window, 16).withBatchSize(16).withReplay(0, 0)
         .withPublish(1000, Duration.ofSeconds(o.publishSeconds));
     StreamSettings settings = new StreamSettings(topics, "bench", spec(), learner, training, 1 << 20, true);
     Map<String, String> props = new LinkedHashMap<>(o.streamsOverrides);
