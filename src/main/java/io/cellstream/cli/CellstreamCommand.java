@@ -13,9 +13,12 @@ import picocli.CommandLine.Command;
     description = {
         "Per-entity LSTM memory for Kafka streams: every entity (card, device, user) keeps its own",
         "hidden and cell state; each event gets a prediction; labels train the model online.",
+        "Every command writes its results to stdout (with --json one JSON line, last) and its progress and logs",
+        "to stderr: `cellstream demo --json 2>/dev/null | tail -1` is the JSON.",
         ""
     },
-    subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, ImportCommand.class, EvalCommand.class,
+    subcommands = {DemoCommand.class, RunCommand.class, TailCommand.class, ReplayCommand.class, ImportCommand.class,
+        EvalCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class CellstreamCommand implements Runnable {

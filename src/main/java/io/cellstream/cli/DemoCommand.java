@@ -4,6 +4,7 @@ import io.cellstream.avro.Event;
 import io.cellstream.avro.Label;
 import io.cellstream.avro.Prediction;
 import io.cellstream.config.CellstreamConfig;
+import io.cellstream.config.ConfigException;
 import io.cellstream.config.Settings;
 import io.cellstream.embedded.EmbeddedStack;
 import io.cellstream.eval.EvalOptions;
@@ -22,7 +23,6 @@ import io.cellstream.learn.LearnerSettings;
 import io.cellstream.serde.SerdeException;
 import io.cellstream.stream.CellstreamSerdes;
 import io.cellstream.stream.ModelVersion;
-import io.cellstream.util.FileTrees;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,8 +37,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -66,7 +64,8 @@ import picocli.CommandLine.Spec;
         "Runs the whole loop on this machine: an embedded Kafka broker and schema registry (127.0.0.1 only), the",
         "service, and a benchmark stream of many interleaved entities. The LSTM learns inside the service from",
         "live labels; the baselines (vanilla RNN, no memory, majority) learn in-process from the same records.",
-        "Shows progress, then writes an HTML report with learning curves and the numbers in JSON."})
+        "Shows progress, then writes an HTML report with learning curves and the numbers in JSON.",
+        "Output: the results (and with --json one JSON line, last) on stdout; progress and logs on stderr."})
 public final class DemoCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -94,13 +93,13 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--report-dir", paramLabel = "DIR", description = "Where to write report.html and report.json. Default: reports/demo-<time>.")
   Path reportDir;
 
-  @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the embedded broker, registry and state live. Default: temporary, deleted at the end.")
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the embedded broker, registry, state and log (cellstream.log) live, kept across runs. Default: a private temporary directory, deleted at the end.")
   Path dataDir;
 
-  @Option(names = "--json", description = "End with one line of JSON: per model (lstm, rnn, nomemory, ...) the final windowed metrics.")
+  @Option(names = "--json", description = "End stdout with one line of JSON: per model (lstm, rnn, nomemory, ...) the final windowed metrics.")
   boolean json;
 
-  /** Set by the shutdown hook on Ctrl-C / SIGTERM; the run stops early and still reports. */
+  /** Set on Ctrl-C / SIGTERM (see {@link StopSignal}); the run stops early and still reports. */
   private final AtomicBoolean interrupted = new AtomicBoolean();
 
   @Override
@@ -119,57 +118,62 @@ public final class DemoCommand implements Callable<Integer> {
     err.println("cellstream demo: " + info.title() + ", " + events + " events over " + task.entities + " entities");
     err.println("starting the embedded Kafka broker and schema registry (127.0.0.1) ...");
     err.flush();
+    if (dataDir != null) {
+      Files.createDirectories(dataDir);
+      Logging.alsoToFile(dataDir.resolve("cellstream.log")); // everything, the lines the console leaves out too
+    }
     long t0 = System.nanoTime();
-    CountDownLatch finished = new CountDownLatch(1);
-    try (EmbeddedStack stack = dataDir == null ? EmbeddedStack.start() : EmbeddedStack.start(dataDir)) {
-      // Ctrl-C: stop producing, report what was seen, close the service, then the broker — in that order.
-      stack.closeOnShutdownAfter(() -> {
-        if (finished.getCount() > 0) {
-          interrupted.set(true);
-          err.println("interrupted: stopping the stream, writing the report of what was seen, closing ...");
-          err.flush();
-          try {
-            finished.await(60, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }
+    EvalResult result;
+    ReportWriter.ReportFiles files;
+    // Ctrl-C / SIGTERM: stop producing, report what was seen, close the service, then the broker — in that order.
+    try (StopSignal stop = StopSignal.install("demo");
+         EmbeddedStack stack = stop.closeLast(dataDir == null ? EmbeddedStack.start() : EmbeddedStack.start(dataDir))) {
+      stop.onRequest(() -> {
+        interrupted.set(true);
+        err.println("interrupted: stopping the stream, writing the report of what was seen, closing ...");
+        err.flush();
       });
+      if (stack.isTemporary()) {
+        KnownBenignLogLines.privateStateDir(stack.streamsStateDir());
+      }
       err.printf(Locale.ROOT, "  Kafka %s, schema registry %s (%.1f s)%n", stack.bootstrapServers(),
           stack.schemaRegistryUrl(), (System.nanoTime() - t0) / 1e9);
       LearnerSettings lstm = learners.lstmSettings(info, gen.config().labels(), task.seed);
       CellstreamConfig config = CellstreamConfig.from(serviceSettings(stack, info, lstm));
-      ServiceRunner runner = ServiceRunner.start(config, true);
+      ServiceRunner runner;
+      try {
+        runner = ServiceRunner.start(config, true);
+      } catch (ConfigException e) {
+        err.println("cellstream demo: " + e.getMessage());
+        return RunCommand.EXIT_CONFIG;
+      }
       try {
         err.printf(Locale.ROOT, "  service up: HTTP http://%s:%d (try /entities/%s, /model, /metrics)%n",
             config.httpHost(), runner.http().port(), "e00000");
+        err.printf(Locale.ROOT, "  its predictions, while it runs: bin/cellstream tail predictions --config %s --follow%n",
+            ClientProperties.write(stack, config));
         err.flush();
-        EvalResult result = run(gen, info, runner, stack, config, lstm, err);
-        ReportWriter.ReportFiles files = ReportWriter.write(result, dir);
-        printSummary(out, result, info);
-        out.println("report: " + files.html().toAbsolutePath());
-        if (json) {
-          out.println(ReportWriter.summaryLine(result));
-        }
-        out.flush();
-        return interrupted.get() ? 130 : 0;
+        result = run(gen, info, runner, stack, config, lstm, err);
+        files = ReportWriter.write(result, dir);
       } finally {
         err.println("stopping the service and the embedded broker ...");
         err.flush();
         runner.close(Duration.ofSeconds(30));
-        if (dataDir == null) {
-          FileTrees.deleteTree(temporaryStateDir()); // the demo's state is throw-away unless --data-dir keeps it
-        }
       }
     } finally {
-      finished.countDown();
+      if (dataDir != null) {
+        Logging.stopFile(dataDir.resolve("cellstream.log"));
+      }
     }
+    // The results once everything is closed, so that they are the last lines even with stderr merged into stdout.
+    printSummary(out, result, info);
+    out.println("report: " + files.html().toAbsolutePath());
+    if (json) {
+      out.println(ReportWriter.summaryLine(result));
+    }
+    out.flush();
+    return interrupted.get() ? 130 : 0;
   }
-
-  private static Path temporaryStateDir() {
-    return Path.of(System.getProperty("java.io.tmpdir"), "cellstream-demo-" + ProcessHandle.current().pid());
-  }
-
 
   /** The service's configuration for this task: shapes from the task, training like the in-process models. */
   private Settings serviceSettings(EmbeddedStack stack, TaskInfo info, LearnerSettings lstm) {
@@ -186,11 +190,7 @@ public final class DemoCommand implements Callable<Integer> {
     s.put("cellstream.model.input-size", String.valueOf(info.inputSize()));
     s.put("cellstream.model.output-size", String.valueOf(info.outputSize()));
     s.putAll(learners.serviceSettings(lstm)); // every LSTM option reaches the service's LSTM
-    if (dataDir != null) {
-      s.put("state.dir", dataDir.resolve("streams").toString());
-    } else {
-      s.put("state.dir", temporaryStateDir().toString());
-    }
+    s.put("state.dir", stack.streamsStateDir().toString()); // with the broker's data: temporary, or in --data-dir
     return new Settings().withDefaults(CellstreamConfig.defaults()).withCommandLine(s);
   }
 

@@ -400,6 +400,7 @@ public final class ReplayCommand implements Callable<Integer> {
       s.set("cellstream.training.enabled", "false", "replay");
     }
     Path stateDir = Files.createTempDirectory("cellstream-replay-");
+    KnownBenignLogLines.privateStateDir(stateDir); // ours, deleted at the end: the OS clearing it is moot
     s.set("state.dir", stateDir.toString(), "replay");
     CellstreamConfig replay = CellstreamConfig.from(s);
 

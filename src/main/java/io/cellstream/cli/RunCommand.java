@@ -4,19 +4,17 @@ import io.cellstream.config.CellstreamConfig;
 import io.cellstream.config.ConfigException;
 import io.cellstream.config.Settings;
 import io.cellstream.embedded.EmbeddedStack;
+import io.cellstream.embedded.EmbeddedSchemaRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.IntSupplier;
+import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -31,6 +29,7 @@ import picocli.CommandLine.Model.CommandSpec;
         "Runs the service: reads events and labels, publishes predictions, learns online, rolls out model versions.",
         "Serves /health/live, /health/ready, /metrics, /entities/{id}, /model on the HTTP port.",
         "Configuration, lowest precedence first: defaults, --config FILE, CELLSTREAM_* environment variables, options.",
+        "Output: --print-config prints to stdout; everything else, logs included, goes to stderr.",
         "",
         "Exit codes: 0 stopped cleanly (SIGTERM/Ctrl-C), 1 shutdown timed out, 2 invalid configuration,",
         "3 Kafka or the schema registry unreachable, 70 stream processing failed (or an unexpected error)."})
@@ -53,16 +52,18 @@ public final class RunCommand implements Callable<Integer> {
   boolean embedded;
 
   @Option(names = "--data-dir", paramLabel = "DIR",
-      description = "With --embedded: where the broker, the registry and Kafka Streams keep their data, kept across runs (default: temporary directories, deleted at exit).")
+      description = {"With --embedded: where the broker, the registry and Kafka Streams keep their data and logs, kept across runs.",
+          "Default: a private temporary directory, deleted at exit (each instance its own, so several run side by side).",
+          "State written against another Kafka cluster is refused, not reused."})
   Path dataDir;
 
   @Option(names = "--http-host", paramLabel = "HOST", description = "HTTP interface to bind (cellstream.http.host; default 127.0.0.1; 0.0.0.0 for all).")
   String httpHost;
 
-  @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port (cellstream.http.port; default 8080; 0 = any free port).")
+  @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port (cellstream.http.port; default 8080, with --embedded any free one; 0 = any free port).")
   Integer httpPort;
 
-  @Option(names = "--print-config", description = "Print the effective configuration (secrets masked) and exit.")
+  @Option(names = "--print-config", description = "Print the configuration the run would use, where each value comes from (secrets masked), and exit.")
   boolean printConfig;
 
   @Override
@@ -106,136 +107,106 @@ public final class RunCommand implements Callable<Integer> {
     } catch (IOException e) {
       return fail(err, EXIT_CONFIG, e.getMessage(), null);
     }
-    CellstreamConfig c = CellstreamConfig.from(settings);
+    if (dataDir != null && !embedded) {
+      return fail(err, EXIT_CONFIG, "--data-dir applies to --embedded only (the local broker's data); "
+          + "for the state of a run against your Kafka use --set state.dir=DIR", null);
+    }
+    if (embedded) {
+      useEmbedded(settings, null);
+    } else if (!settings.has(StreamsConfig.STATE_DIR_CONFIG)) {
+      settings.set(StreamsConfig.STATE_DIR_CONFIG, StateDirectoryGuard.stateDir(new Properties()).toString(),
+          "Kafka Streams default");
+    }
+    CellstreamConfig.from(settings); // every problem now, before anything starts
     if (printConfig) {
       spec.commandLine().getOut().print(settings.describe());
       spec.commandLine().getOut().flush();
       return EXIT_OK;
     }
 
-    EmbeddedStack stack = null;
-    if (embedded) {
-      log.info("starting the embedded broker and schema registry ...");
-      if (dataDir != null) {
-        Files.createDirectories(dataDir);
-        stack = EmbeddedStack.start(dataDir); // keeps kafka/ and registry/ (schema ids stay valid across restarts)
-      } else {
-        stack = EmbeddedStack.start();
-      }
-      settings.set("bootstrap.servers", stack.bootstrapServers(), "--embedded");
-      settings.set("schema.registry.url", stack.schemaRegistryUrl(), "--embedded");
-      if (dataDir != null) {
-        settings.set("state.dir", dataDir.resolve("streams").toString(), "--embedded --data-dir");
-      }
-      c = CellstreamConfig.from(settings);
-      log.info("embedded Kafka at {}, schema registry at {}", stack.bootstrapServers(), stack.schemaRegistryUrl());
-    }
-    log.info("configuration:\n{}", settings.describe());
-
-    ServiceRunner runner;
-    try {
-      runner = ServiceRunner.start(c, true);
-    } catch (Exception e) {
+    int code;
+    try (StopSignal stop = StopSignal.install("run");
+         EmbeddedStack stack = embedded ? stop.closeLast(startEmbedded()) : null) {
       if (stack != null) {
-        stack.close();
+        useEmbedded(settings, stack);
+        log.info("embedded Kafka at {}, schema registry at {}; data in {}", stack.bootstrapServers(),
+            stack.schemaRegistryUrl(), stack.directory().orElseThrow()
+                + (stack.isTemporary() ? " (temporary, deleted at exit)" : ""));
       }
-      throw e;
+      CellstreamConfig c = CellstreamConfig.from(settings);
+      log.info("configuration:\n{}", settings.describe());
+      try (ServiceRunner runner = ServiceRunner.start(c, true)) {
+        if (stack != null) {
+          log.info("read what it writes with: bin/cellstream tail predictions --config {}",
+              ClientProperties.write(stack, c));
+        }
+        code = awaitShutdown(runner, c, stop);
+      }
     }
-    return awaitShutdown(runner, stack, c);
+    if (code == EXIT_FAILED) {
+      log.error("stopped after a failure, exit code {}", code);
+    } else {
+      log.info("stopped ({}), exit code {}", code == EXIT_OK ? "clean" : "timed out", code);
+    }
+    return code;
+  }
+
+  private EmbeddedStack startEmbedded() throws IOException {
+    log.info("starting the embedded broker and schema registry ...");
+    if (dataDir == null) {
+      EmbeddedStack stack = EmbeddedStack.start();
+      KnownBenignLogLines.privateStateDir(stack.streamsStateDir());
+      return stack;
+    }
+    Files.createDirectories(dataDir);
+    Path logFile = dataDir.resolve("cellstream.log");
+    if (Logging.alsoToFile(logFile)) {
+      log.info("the full log, known-benign broker lines included, goes to {}", logFile);
+    }
+    return EmbeddedStack.start(dataDir); // keeps kafka/ and registry/ (schema ids stay valid across restarts)
   }
 
   /**
-   * Runs until SIGTERM/SIGINT (clean close within the configured timeout, exit 0, or 1 if it timed out) or
-   * until processing fails (exit 70).
-   *
-   * <p>The signals are handled directly rather than by a JVM shutdown hook: once the JVM shuts down, every
-   * hook runs at once, and the embedded broker's own hook would stop it while Kafka Streams is still
-   * committing (the close would then time out). Handling the signal closes Kafka Streams first, then the
-   * embedded stack, then exits. A second signal while closing exits at once (code 1). Where signals cannot be
-   * handled, a shutdown hook does the same close.
+   * What --embedded changes, the same for --print-config (stack null: the addresses are picked at start, said so)
+   * and for the run: the embedded broker and registry, Kafka Streams' state beside the broker's data (a state
+   * directory must not outlive the cluster it belongs to), and any free HTTP port unless one was asked for, so that
+   * local instances run side by side.
    */
-  static int awaitShutdown(ServiceRunner runner, EmbeddedStack stack, CellstreamConfig c) throws InterruptedException {
-    CountDownLatch stopping = new CountDownLatch(1);
-    AtomicBoolean closing = new AtomicBoolean();
-    IntSupplier stop = () -> {
-      stopping.countDown();
-      log.info("shutdown requested; closing Kafka Streams (timeout {} s)", c.shutdownTimeout().toSeconds());
-      boolean clean = runner.close(c.shutdownTimeout());
-      if (stack != null) {
-        stack.close();
-      }
-      int code = clean ? EXIT_OK : EXIT_SHUTDOWN_TIMEOUT;
-      log.info("stopped ({}), exit code {}", clean ? "clean" : "timed out after " + c.shutdownTimeout().toSeconds() + " s", code);
-      System.out.flush();
-      System.err.flush();
-      return code;
-    };
-    Thread hook = new Thread(() -> {
-      if (closing.compareAndSet(false, true)) {
-        // A JVM shutdown hook cannot choose the exit status: close, then halt with it.
-        Runtime.getRuntime().halt(stop.getAsInt());
-      }
-    }, "cellstream-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    Runnable onSignal = () -> {
-      if (closing.compareAndSet(false, true)) {
-        System.exit(stop.getAsInt());
-      } else {
-        log.warn("second stop signal while closing: exiting now, without waiting for a clean close");
-        Runtime.getRuntime().halt(EXIT_SHUTDOWN_TIMEOUT);
-      }
-    };
-    Signals.handle(onSignal, "TERM", "INT");
+  private void useEmbedded(Settings settings, EmbeddedStack stack) {
+    Settings.Value userStateDir = settings.get(StreamsConfig.STATE_DIR_CONFIG);
+    if (stack == null && userStateDir != null && !userStateDir.source().startsWith("--embedded")) {
+      log.warn("state.dir {} ({}) is not used with --embedded: the state lives beside the embedded broker's data{}",
+          userStateDir.value(), userStateDir.source(), dataDir == null ? " (--data-dir DIR keeps both)" : "");
+    }
+    String free = "<free port, picked at start>";
+    settings.set("bootstrap.servers", stack != null ? stack.bootstrapServers() : "127.0.0.1:" + free,
+        "--embedded: the in-process broker");
+    settings.set("schema.registry.url", stack != null ? stack.schemaRegistryUrl()
+        : "http://127.0.0.1:" + free + EmbeddedSchemaRegistry.CCOMPAT_PATH, "--embedded: the Apicurio child process");
+    String stateDir = dataDir != null ? dataDir.toAbsolutePath().resolve("streams").toString()
+        : stack != null ? stack.streamsStateDir().toString() : "<temporary directory, deleted at exit>/streams";
+    settings.set(StreamsConfig.STATE_DIR_CONFIG, stateDir,
+        dataDir != null ? "--embedded --data-dir" : "--embedded: private and temporary, like the broker's data");
+    Settings.Value port = settings.get("cellstream.http.port");
+    if (port == null || port.source().equals("default")) {
+      settings.set("cellstream.http.port", "0", "--embedded: any free port (logged at start)");
+    }
+  }
 
-    while (!stopping.await(1, TimeUnit.SECONDS)) {
-      if (!runner.service().isAlive() && closing.compareAndSet(false, true)) {
-        Runtime.getRuntime().removeShutdownHook(hook);
+  /**
+   * Runs until a stop signal (clean close within the configured timeout: exit 0, or 1 if it timed out) or until
+   * processing fails (exit 70). Kafka Streams is closed here; the caller closes the embedded stack after it.
+   */
+  static int awaitShutdown(ServiceRunner runner, CellstreamConfig c, StopSignal stop) throws InterruptedException {
+    while (!stop.await(1, TimeUnit.SECONDS)) {
+      if (!runner.service().isAlive()) {
         log.error("stream processing stopped: {}", runner.service().fatalError() == null
             ? runner.service().streams().state() : runner.service().fatalError().toString());
         runner.close(c.shutdownTimeout());
-        if (stack != null) {
-          stack.close();
-        }
-        log.error("stopped after a failure, exit code {}", EXIT_FAILED);
         return EXIT_FAILED;
       }
     }
-    // The signal handler (or the hook) owns the exit from here on.
-    Thread.currentThread().join();
-    return EXIT_OK;
-  }
-
-  /**
-   * OS signal handling through {@code sun.misc.Signal} (module jdk.unsupported, meant for exactly this),
-   * reached reflectively so that the build stays free of proprietary-API warnings. Returns false where it is
-   * not available; the shutdown hook then does the work.
-   */
-  static final class Signals {
-    private Signals() {}
-
-    static boolean handle(Runnable action, String... names) {
-      try {
-        Class<?> signal = Class.forName("sun.misc.Signal");
-        Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
-        Object handler = Proxy.newProxyInstance(RunCommand.class.getClassLoader(), new Class<?>[] {handlerType},
-            (proxy, method, args) -> switch (method.getName()) {
-              case "handle" -> {
-                action.run();
-                yield null;
-              }
-              case "hashCode" -> System.identityHashCode(proxy);
-              case "equals" -> proxy == args[0];
-              default -> "cellstream stop signal handler";
-            });
-        Method handle = signal.getMethod("handle", signal, handlerType);
-        for (String name : names) {
-          handle.invoke(null, signal.getConstructor(String.class).newInstance(name), handler);
-        }
-        return true;
-      } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-        log.debug("cannot handle signals {} directly ({}); relying on the shutdown hook", java.util.Arrays.toString(names), e.toString());
-        return false;
-      }
-    }
+    log.info("shutdown requested; closing Kafka Streams (timeout {} s)", c.shutdownTimeout().toSeconds());
+    return runner.close(c.shutdownTimeout()) ? EXIT_OK : EXIT_SHUTDOWN_TIMEOUT;
   }
 }

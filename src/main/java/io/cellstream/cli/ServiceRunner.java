@@ -64,6 +64,7 @@ public final class ServiceRunner implements AutoCloseable {
   private final CellstreamService service;
   private final ModelAdmin admin;
   private final HttpApi http;
+  private Boolean closedCleanly; // null while open
 
   private ServiceRunner(CellstreamConfig config, boolean withHttp) throws IOException, UnreachableException, InterruptedException {
     this.config = config;
@@ -80,10 +81,14 @@ public final class ServiceRunner implements AutoCloseable {
     CellstreamService service = null;
     ModelAdmin admin = null;
     try {
-      checkKafka(config.kafka());
+      String clusterId = checkKafka(config.kafka());
       schemaRegistry = new SchemaRegistryClient(config.schemaRegistryUrl(), config.schemaRegistryBasicAuth(),
           Duration.ofSeconds(10));
       checkRegistry(schemaRegistry, config.schemaRegistryUrl());
+      // Once both answer (so that a failed start claims nothing), before Kafka Streams opens its state: state of
+      // another cluster must not be restored.
+      StateDirectoryGuard.claim(StateDirectoryGuard.stateDir(config.kafka()), config.applicationId(), clusterId,
+          config.kafka().getProperty("bootstrap.servers"));
       Properties streams = new Properties();
       streams.putAll(config.kafka());
       if (withHttp) {
@@ -125,7 +130,7 @@ public final class ServiceRunner implements AutoCloseable {
   }
 
   /**
-   * Checks Kafka and the registry, creates the topics and starts HTTP ({@code /health/live} answers 200,
+   * Checks Kafka (and that the state directory is this cluster's) and the registry, creates the topics and starts HTTP ({@code /health/live} answers 200,
    * {@code /health/ready} 503) without starting Kafka Streams: {@link #startStreams()} does that.
    */
   public static ServiceRunner create(CellstreamConfig config, boolean withHttp)
@@ -193,9 +198,9 @@ public final class ServiceRunner implements AutoCloseable {
 
   /**
    * Asks the cluster for its id, within {@code default.api.timeout.ms} (15 s unless configured; lower it,
-   * with {@code request.timeout.ms}, to fail faster).
+   * with {@code request.timeout.ms}, to fail faster); returns the id.
    */
-  static void checkKafka(Properties kafka) throws UnreachableException, InterruptedException {
+  static String checkKafka(Properties kafka) throws UnreachableException, InterruptedException {
     Properties p = adminProperties(kafka);
     int timeout = positiveInt(p.getProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG), KAFKA_CHECK_TIMEOUT_MS);
     int request = positiveInt(p.getProperty(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG), Math.min(10_000, timeout));
@@ -205,7 +210,7 @@ public final class ServiceRunner implements AutoCloseable {
     Admin admin = null;
     try {
       admin = Admin.create(p);
-      admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeout)).clusterId()
+      return admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeout)).clusterId()
           .get(timeout + 5_000L, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
       Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
@@ -266,8 +271,12 @@ public final class ServiceRunner implements AutoCloseable {
    * Closes everything; false if Kafka Streams did not close within {@code timeout}. HTTP stays up while
    * Kafka Streams closes (ready turns 503 at once, live stays 200), so probes see the shutdown.
    */
-  public boolean close(Duration timeout) {
+  public synchronized boolean close(Duration timeout) {
+    if (closedCleanly != null) {
+      return closedCleanly; // closed already (a command's own close, then try-with-resources)
+    }
     boolean clean = service.close(timeout);
+    closedCleanly = clean;
     if (http != null) {
       http.close();
     }

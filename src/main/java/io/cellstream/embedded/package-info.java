@@ -7,8 +7,9 @@
  *       controller) in this JVM; replication factor 1, transactions work.</li>
  *   <li>{@link io.cellstream.embedded.EmbeddedSchemaRegistry}: Apicurio Registry 3.3.3 as a child JVM,
  *       its Confluent-compatible API at {@code url()}; never outlives this JVM.</li>
- *   <li>{@link io.cellstream.embedded.EmbeddedStack}: both, started in parallel, closed together;
- *       {@code EmbeddedStack.start(dataDir)} keeps topics and schemas across restarts.</li>
+ *   <li>{@link io.cellstream.embedded.EmbeddedStack}: both, started in parallel, closed together, with one
+ *       directory for the broker's log, Kafka Streams' state and the logs: private and temporary from
+ *       {@code EmbeddedStack.start()}, kept across restarts from {@code EmbeddedStack.start(dataDir)}.</li>
  *   <li>{@link io.cellstream.embedded.ApicurioDistribution}: finds the registry's archive (fetched from
  *       Maven Central by the build) and unpacks it once into a cache.</li>
  * </ul>

@@ -65,7 +65,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   private final ConcurrentMap<String, Integer> idsByTopic = new ConcurrentHashMap<>();
   private final ConcurrentMap<Integer, Resolution<T>> readers = new ConcurrentHashMap<>();
   private final ConcurrentMap<Integer, Long> unknownIds = new ConcurrentHashMap<>();
-  private volatile SchemaRegistryClient client;
+  private volatile SchemaRegistry client;
   private volatile boolean ownsClient;
   private volatile boolean isKey;
   private volatile boolean autoRegister;
@@ -76,16 +76,17 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   }
 
   /** A value serde that auto-registers its schema. */
-  public AvroSerde(Class<T> type, SchemaRegistryClient client) {
+  public AvroSerde(Class<T> type, SchemaRegistry client) {
     this(type, client, false, true);
   }
 
   /**
-   * @param client the registry client, shared and not closed by this serde (null: configure later)
+   * @param client the registry (an HTTP client of a real one, or the tests' in-memory one), shared and not
+   *     closed by this serde (null: configure later)
    * @param isKey whether the subject is {@code <topic>-key} rather than {@code <topic>-value}
    * @param autoRegister register the schema on first write, rather than requiring it to be registered
    */
-  public AvroSerde(Class<T> type, SchemaRegistryClient client, boolean isKey, boolean autoRegister) {
+  public AvroSerde(Class<T> type, SchemaRegistry client, boolean isKey, boolean autoRegister) {
     this.type = Objects.requireNonNull(type, "type");
     this.model = SpecificData.getForClass(type);
     this.schema = model.getSchema(type);
@@ -135,7 +136,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   public int schemaId(String topic) {
     Integer id = idsByTopic.get(topic);
     if (id == null) {
-      SchemaRegistryClient c = client();
+      SchemaRegistry c = client();
       String subject = subject(topic);
       id = autoRegister ? c.register(subject, schema) : c.lookupId(subject, schema);
       idsByTopic.put(topic, id);
@@ -271,11 +272,11 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         "schema id " + id + " is not in the schema registry", cause);
   }
 
-  private SchemaRegistryClient client() {
-    SchemaRegistryClient c = client;
+  private SchemaRegistry client() {
+    SchemaRegistry c = client;
     if (c == null) {
       throw new IllegalStateException("AvroSerde<" + type.getSimpleName()
-          + "> has no schema registry: pass a SchemaRegistryClient or configure "
+          + "> has no schema registry: pass a SchemaRegistry or configure "
           + SchemaRegistryClient.URL_CONFIG);
     }
     return c;
@@ -320,7 +321,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
 
   @Override
   public void close() {
-    SchemaRegistryClient c;
+    SchemaRegistry c;
     synchronized (this) {
       c = ownsClient ? client : null;
       if (ownsClient) {

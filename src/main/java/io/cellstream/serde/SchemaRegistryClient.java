@@ -25,8 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A thin client of the Confluent Schema Registry REST API (also spoken by Apicurio Registry under
- * {@code /apis/ccompat/v7}), over {@link HttpClient}. Only what the serdes and operators need.
+ * The {@link SchemaRegistry} of a real registry: a thin client of the Confluent Schema Registry REST API (also
+ * spoken by Apicurio Registry under {@code /apis/ccompat/v7}), over {@link HttpClient}. Only what the serdes
+ * and operators need.
  *
  * <ul>
  *   <li>{@link #register} ({@code POST /subjects/{s}/versions}) and {@link #lookupId}
@@ -44,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * {@link SchemaRegistryException} with the HTTP status and the registry's {@code error_code}/message.
  * Thread-safe; one instance per application is plenty.
  */
-public final class SchemaRegistryClient implements AutoCloseable {
+public final class SchemaRegistryClient implements SchemaRegistry {
 
   public static final String URL_CONFIG = "schema.registry.url";
   public static final String BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG = "basic.auth.credentials.source";
@@ -159,6 +160,7 @@ public final class SchemaRegistryClient implements AutoCloseable {
    * Registers {@code schema} under {@code subject} ({@code POST /subjects/{subject}/versions}) and returns
    * its id; registering a schema already there returns the existing id. Cached.
    */
+  @Override
   public int register(String subject, Schema schema) {
     SubjectSchema key = new SubjectSchema(subject, schema);
     Integer cached = idsBySubjectSchema.get(key);
@@ -177,6 +179,7 @@ public final class SchemaRegistryClient implements AutoCloseable {
    * without registering it. Cached. Throws with {@link SchemaRegistryException#SUBJECT_NOT_FOUND} or
    * {@link SchemaRegistryException#SCHEMA_NOT_FOUND} when it is not there.
    */
+  @Override
   public int lookupId(String subject, Schema schema) {
     SubjectSchema key = new SubjectSchema(subject, schema);
     Integer cached = idsBySubjectSchema.get(key);
@@ -190,6 +193,7 @@ public final class SchemaRegistryClient implements AutoCloseable {
   }
 
   /** Like {@link #lookupId} but with the version, and never cached. */
+  @Override
   public RegisteredSchema lookup(String subject, Schema schema) {
     return registered(call("POST", "/subjects/" + encode(subject), schemaBody(schema)), subject);
   }
@@ -199,6 +203,7 @@ public final class SchemaRegistryClient implements AutoCloseable {
    * SchemaRegistryException} (404, {@link SchemaRegistryException#SCHEMA_NOT_FOUND}) for an unknown id and
    * {@link SchemaParseException} when the id names a schema that is not Avro.
    */
+  @Override
   public Schema schemaById(int id) {
     Schema cached = schemasById.get(id);
     if (cached != null) {
@@ -211,16 +216,19 @@ public final class SchemaRegistryClient implements AutoCloseable {
   }
 
   /** The latest version of a subject ({@code GET /subjects/{subject}/versions/latest}). */
+  @Override
   public RegisteredSchema latest(String subject) {
     return registered(call("GET", "/subjects/" + encode(subject) + "/versions/latest", null), subject);
   }
 
   /** One version of a subject ({@code GET /subjects/{subject}/versions/{version}}). */
+  @Override
   public RegisteredSchema version(String subject, int version) {
     return registered(call("GET", "/subjects/" + encode(subject) + "/versions/" + version, null), subject);
   }
 
   /** The versions of a subject, oldest first ({@code GET /subjects/{subject}/versions}). */
+  @Override
   public List<Integer> versions(String subject) {
     List<Integer> out = new ArrayList<>();
     call("GET", "/subjects/" + encode(subject) + "/versions", null).forEach(v -> out.add(v.asInt()));
@@ -228,6 +236,7 @@ public final class SchemaRegistryClient implements AutoCloseable {
   }
 
   /** All subjects ({@code GET /subjects}). */
+  @Override
   public List<String> subjects() {
     List<String> out = new ArrayList<>();
     call("GET", "/subjects", null).forEach(v -> out.add(v.asText()));
@@ -238,6 +247,7 @@ public final class SchemaRegistryClient implements AutoCloseable {
    * The compatibility level in force for a subject ({@code GET /config/{subject}}), falling back to the
    * global level ({@code GET /config}) when the subject has none of its own; null subject = global.
    */
+  @Override
   public String compatibility(String subject) {
     if (subject != null) {
       try {
@@ -256,6 +266,7 @@ public final class SchemaRegistryClient implements AutoCloseable {
    * Sets the compatibility level of a subject, or the global one when subject is null ({@code PUT
    * /config[/{subject}]}); level is one of NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FULL, ...
    */
+  @Override
   public void setCompatibility(String subject, String level) {
     String body = JSON.createObjectNode().put("compatibility", level).toString();
     call("PUT", subject == null ? "/config" : "/config/" + encode(subject), body);
@@ -266,6 +277,7 @@ public final class SchemaRegistryClient implements AutoCloseable {
    * ({@code POST /compatibility/subjects/{subject}/versions/latest}); true for a subject that does not
    * exist yet.
    */
+  @Override
   public boolean isCompatible(String subject, Schema schema) {
     try {
       JsonNode answer = call("POST",

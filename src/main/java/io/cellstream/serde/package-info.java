@@ -4,8 +4,10 @@
  * for internal topics and stores.
  *
  * <ul>
- *   <li>{@link io.cellstream.serde.SchemaRegistryClient}: thin REST client, caches ids both ways,
- *       retries outages, basic auth, path prefixes, several URLs.</li>
+ *   <li>{@link io.cellstream.serde.SchemaRegistry}: what the serdes and commands need from a registry;
+ *       {@link io.cellstream.serde.SchemaRegistryClient} is its thin REST client, caches ids both ways,
+ *       retries outages, basic auth, path prefixes, several URLs. (The tests add an in-memory one, held to
+ *       the same contract.)</li>
  *   <li>{@link io.cellstream.serde.AvroSerde}: a Kafka {@code Serde} per generated class;
  *       TopicNameStrategy subjects; writer schema resolved against the class's schema on read.
  *       {@link io.cellstream.serde.AvroSerde#decode} throws {@link io.cellstream.serde.SerdeException}

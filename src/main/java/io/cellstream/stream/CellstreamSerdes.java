@@ -6,7 +6,7 @@ import io.cellstream.avro.Label;
 import io.cellstream.avro.ModelSnapshot;
 import io.cellstream.avro.Prediction;
 import io.cellstream.serde.AvroSerde;
-import io.cellstream.serde.SchemaRegistryClient;
+import io.cellstream.serde.SchemaRegistry;
 
 /** The Avro serdes of the loop's topics, sharing one schema-registry client (and its caches). */
 public record CellstreamSerdes(
@@ -16,7 +16,7 @@ public record CellstreamSerdes(
     AvroSerde<DeadLetter> deadLetters,
     AvroSerde<ModelSnapshot> models) {
 
-  public static CellstreamSerdes using(SchemaRegistryClient registry) {
+  public static CellstreamSerdes using(SchemaRegistry registry) {
     return new CellstreamSerdes(
         new AvroSerde<>(Event.class, registry),
         new AvroSerde<>(Label.class, registry),

@@ -2,8 +2,6 @@ package io.cellstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cellstream.testing.SharedStack;
-import io.cellstream.testing.SharedStackExtension;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -11,22 +9,17 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
  * {@code cellstream run} in this JVM: the configuration path (file, environment, options, and their
  * precedence) through {@code --print-config}, and every way start-up can fail with its exit code and
- * message. A successful run never returns, so that is tested in a child JVM ({@link RunProcessTest}).
+ * message, as far as no broker is needed (the rest is {@link RunCommandIT}). A successful run never returns, so
+ * that is tested in a child JVM ({@link RunProcessIT}).
  */
-@ExtendWith(SharedStackExtension.class)
 class RunCommandTest {
 
   /** Output, error output and exit code of one run. */
@@ -94,6 +87,39 @@ class RunCommandTest {
         .doesNotContain("env-secret-token", "file-secret-1", "env-secret-2", "set-secret-3", "url-secret-4");
   }
 
+  /** --print-config shows what the run will use, not the defaults --embedded replaces. */
+  @Test
+  void printConfigShowsWhatAnEmbeddedRunWillUse(@TempDir Path dir) {
+    Result r = run(Map.of(), "--embedded", "--bootstrap-servers", "ignored:9092", "--print-config");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("bootstrap.servers = 127.0.0.1:<free port, picked at start>   (--embedded: the in-process broker)")
+        .contains("schema.registry.url = http://127.0.0.1:<free port, picked at start>/apis/ccompat/v7   (--embedded: the Apicurio child process)")
+        .contains("state.dir = <temporary directory, deleted at exit>/streams   (--embedded: private and temporary")
+        .contains("cellstream.http.port = 0   (--embedded: any free port")
+        .doesNotContain("ignored:9092").doesNotContain("127.0.0.1:9092");
+
+    Path data = dir.resolve("data");
+    Result kept = run(Map.of(), "--embedded", "--data-dir", data.toString(), "--http-port", "8181", "--print-config");
+    assertThat(kept.out()).contains("state.dir = " + data.toAbsolutePath().resolve("streams") + "   (--embedded --data-dir)")
+        .contains("cellstream.http.port = 8181   (command line)");
+    assertThat(data).as("printing starts nothing and creates nothing").doesNotExist();
+  }
+
+  @Test
+  void printConfigShowsKafkaStreamsDefaultStateDirectory() {
+    Result r = run(Map.of(), "--print-config");
+    assertThat(r.out()).contains("state.dir = " + Path.of(System.getProperty("java.io.tmpdir"), "kafka-streams")
+        + "   (Kafka Streams default)");
+  }
+
+  @Test
+  void aDataDirWithoutEmbeddedIsAConfigurationError(@TempDir Path dir) {
+    Result r = run(Map.of(), "--data-dir", dir.toString(), "--print-config");
+    assertThat(r.code()).isEqualTo(RunCommand.EXIT_CONFIG);
+    assertThat(r.err()).contains("--data-dir applies to --embedded only");
+  }
+
   @Test
   void aMissingConfigFileIsAConfigurationError(@TempDir Path dir) {
     Result r = run(Map.of(), "--config", dir.resolve("nope.properties").toString());
@@ -127,46 +153,6 @@ class RunCommandTest {
     assertThat(r.err()).startsWith("cellstream run: cannot reach Kafka at 127.0.0.1:" + port + " within 2000 ms")
         .contains("Check bootstrap.servers (--bootstrap-servers)");
     assertThat(ms).as("the check honours default.api.timeout.ms").isLessThan(12_000);
-  }
-
-  @Test
-  void unreachableRegistryIsExit3() throws IOException {
-    int port = unusedPort();
-    Result r = run(Map.of(), "--bootstrap-servers", SharedStack.bootstrapServers(),
-        "--schema-registry-url", "http://127.0.0.1:" + port, "--http-port", "0");
-    assertThat(r.code()).as(r.err()).isEqualTo(RunCommand.EXIT_UNREACHABLE);
-    assertThat(r.err()).startsWith("cellstream run: cannot reach the schema registry at http://127.0.0.1:" + port)
-        .contains("schema.registry.url (--schema-registry-url)");
-  }
-
-  @Test
-  void anHttpPortInUseIsAConfigurationError() throws IOException {
-    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      Result r = run(Map.of(), "--bootstrap-servers", SharedStack.bootstrapServers(),
-          "--schema-registry-url", SharedStack.schemaRegistryUrl(), "--http-port", String.valueOf(taken.getLocalPort()),
-          "--application-id", SharedStack.uniqueName("bind"));
-      assertThat(r.code()).as(r.err()).isEqualTo(RunCommand.EXIT_CONFIG);
-      assertThat(r.err()).contains("cellstream.http.port: cannot listen on 127.0.0.1:" + taken.getLocalPort())
-          .contains("--http-port");
-    }
-  }
-
-  @Test
-  void topicsThatDoNotFitAreAConfigurationError() throws Exception {
-    String p = SharedStack.uniqueName("topics");
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", SharedStack.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(p + "-events", 2, (short) 1), new NewTopic(p + "-labels", 3, (short) 1)))
-          .all().get();
-    }
-    List<String> args = new ArrayList<>(List.of("--bootstrap-servers", SharedStack.bootstrapServers(),
-        "--schema-registry-url", SharedStack.schemaRegistryUrl(), "--http-port", "0", "--application-id", p + "-app"));
-    for (String t : List.of("events", "labels", "predictions", "dead-letters", "models")) {
-      args.addAll(List.of("--set", "cellstream.topic." + t + "=" + p + "-" + t));
-    }
-    Result r = run(Map.of(), args.toArray(String[]::new));
-    assertThat(r.code()).as(r.err()).isEqualTo(RunCommand.EXIT_CONFIG);
-    assertThat(r.err()).contains("topics: events topic " + p + "-events has 2 partitions but labels topic " + p
-        + "-labels has 3");
   }
 
   static int unusedPort() throws IOException {

@@ -36,9 +36,11 @@ record GoldenCase(
     double[] paramsAfter) { // Parameters layout
 
   static final String DIR_PROPERTY = "lstm.golden.dir";
+  /** The set that ships with the project; -Dlstm.golden.dir=... runs another set in the same format. */
+  static final String DEFAULT_DIR = "src/test/resources/lstm-golden";
 
   static Path dir() {
-    return Paths.get(System.getProperty(DIR_PROPERTY, "../shared/fixtures/lstm-golden"));
+    return Paths.get(System.getProperty(DIR_PROPERTY, DEFAULT_DIR));
   }
 
   /** Every *.json in the golden directory, sorted; fails loudly when there is none. */

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.cellstream.avro.Event;
 import io.cellstream.serde.SerdeException.Reason;
-import io.cellstream.testing.SharedStack;
-import io.cellstream.testing.SharedStackExtension;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -14,20 +12,19 @@ import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Bad bytes: every way a record can be unreadable ends as a SerdeException with the right reason. */
-@ExtendWith(SharedStackExtension.class)
 class AvroSerdeDecodingTest {
 
+  private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
   private AvroSerde<Event> serde;
   private String topic;
   private byte[] valid;
 
   @BeforeEach
   void setUp() {
-    serde = new AvroSerde<>(Event.class, SharedStack.registryClient());
-    topic = SharedStack.uniqueName("bad-bytes");
+    serde = new AvroSerde<>(Event.class, registry);
+    topic = "bad-bytes";
     valid = serde.encode(topic, SampleRecords.event());
   }
 
@@ -131,7 +128,7 @@ class AvroSerdeDecodingTest {
   @Test
   void decodesConcurrently() throws Exception {
     org.apache.avro.Schema v0 = SampleRecords.parse(SampleRecords.EVENT_V0);
-    int v0Id = SharedStack.registryClient().register(topic + "-value", v0);
+    int v0Id = registry.register(topic + "-value", v0);
     org.apache.avro.generic.GenericRecord old = new org.apache.avro.generic.GenericData.Record(v0);
     old.put("entityId", "old");
     old.put("eventId", "o-1");
@@ -139,7 +136,7 @@ class AvroSerdeDecodingTest {
     old.put("features", java.util.List.of(9f));
     old.put("target", null);
     byte[] oldBytes = WireFormat.frame(v0Id, RegistryContract.avro(v0, old));
-    AvroSerde<Event> shared = new AvroSerde<>(Event.class, SharedStack.registryClient());
+    AvroSerde<Event> shared = new AvroSerde<>(Event.class, registry);
     var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
     try {
       var futures = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();

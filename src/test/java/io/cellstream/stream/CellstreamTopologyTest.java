@@ -16,7 +16,6 @@ import io.cellstream.state.EntityState;
 import io.cellstream.state.EntityStateCodec;
 import io.cellstream.state.TrainingExample;
 import io.cellstream.state.TrainingExampleCodec;
-import io.cellstream.testing.SharedStackExtension;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -27,10 +26,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The topology under TopologyTestDriver: every processor, against the engine run by hand. */
-@ExtendWith(SharedStackExtension.class)
 class CellstreamTopologyTest {
 
   /** The engine run by hand, entity by entity: what the topology must reproduce exactly. */

@@ -19,12 +19,10 @@ import io.cellstream.learn.LstmCell;
 import io.cellstream.learn.Targets;
 import io.cellstream.lstm.ModelSpec;
 import io.cellstream.lstm.PreparedWeights;
-import io.cellstream.testing.SharedStackExtension;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The one learner, two hosts: the same stream through the topology (TopologyTestDriver, which runs the trainer
@@ -32,7 +30,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * version) and through the in-process learner that {@code eval} runs. Every prediction, and the version that
  * made it, must agree.
  */
-@ExtendWith(SharedStackExtension.class)
 class LearnerParityTest {
 
   @Test

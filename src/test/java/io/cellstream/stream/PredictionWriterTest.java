@@ -4,27 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cellstream.avro.Prediction;
 import io.cellstream.serde.AvroSerde;
-import io.cellstream.testing.SharedStack;
-import io.cellstream.testing.SharedStackExtension;
+import io.cellstream.serde.InMemorySchemaRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The hand-written prediction encoder writes exactly the bytes of the Avro serde, and they decode back. */
-@ExtendWith(SharedStackExtension.class)
 class PredictionWriterTest {
 
   private static final String[] AWKWARD = {"", "a", "card-42", "é ü ß", "日本語のエンティティ", "🙂+/=", "x".repeat(200)};
 
   @Test
   void sameBytesAsTheAvroSerdeOnAwkwardValues() throws Exception {
-    AvroSerde<Prediction> serde = new AvroSerde<>(Prediction.class, SharedStack.registryClient());
+    AvroSerde<Prediction> serde = new AvroSerde<>(Prediction.class, new InMemorySchemaRegistry());
     PredictionWriter writer = new PredictionWriter(serde);
-    String topic = SharedStack.uniqueName("pw") + "-predictions";
+    String topic = "pw-predictions";
     SplittableRandom r = new SplittableRandom(7);
     long[] longs = {0, 1, -1, 63, 64, -64, -65, 8191, 8192, Long.MAX_VALUE, Long.MIN_VALUE, 1_714_521_600_000L};
     for (int i = 0; i < 2000; i++) {

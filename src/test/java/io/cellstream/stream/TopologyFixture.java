@@ -10,6 +10,7 @@ import io.cellstream.lstm.LstmKernel;
 import io.cellstream.lstm.LstmKernels;
 import io.cellstream.lstm.ModelSpec;
 import io.cellstream.lstm.Task;
+import io.cellstream.serde.InMemorySchemaRegistry;
 import io.cellstream.serde.SerdeException;
 import io.cellstream.testing.SharedStack;
 import java.nio.charset.StandardCharsets;
@@ -26,8 +27,9 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 
 /**
- * The real topology under {@link TopologyTestDriver}, with the real Avro serdes against the shared schema
- * registry (topics are unique per fixture, so subjects never collide).
+ * The real topology under {@link TopologyTestDriver}, with the real Avro serdes against an in-memory schema
+ * registry of its own (held to the same contract as the real one, see {@code RegistryContract}): no broker, no
+ * registry process.
  */
 final class TopologyFixture implements AutoCloseable {
 
@@ -48,7 +50,7 @@ final class TopologyFixture implements AutoCloseable {
   private long time = 1_700_000_000_000L;
 
   static StreamSettings.Topics uniqueTopics() {
-    String prefix = SharedStack.uniqueName("tt");
+    String prefix = SharedStack.uniqueName("tt"); // a name only: no broker is started
     return new StreamSettings.Topics(prefix + "-events", prefix + "-labels",
         prefix + "-predictions", prefix + "-dead-letters", prefix + "-models", prefix + "-training");
   }
@@ -68,11 +70,11 @@ final class TopologyFixture implements AutoCloseable {
 
   TopologyFixture(StreamSettings settings) {
     this.settings = settings;
-    this.serdes = CellstreamSerdes.using(SharedStack.registryClient());
+    this.serdes = CellstreamSerdes.using(new InMemorySchemaRegistry());
     this.models = new ModelHolder(settings.modelName(), settings.spec(), metrics);
     this.modelRecords = new ModelRecords(serdes.models(), settings.topics().models());
     Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, SharedStack.uniqueName("ttd"));
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "ttd");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.STATE_DIR_CONFIG, java.nio.file.Path.of("target", "ttd-state", String.valueOf(System.nanoTime())).toAbsolutePath().toString());

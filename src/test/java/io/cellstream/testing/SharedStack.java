@@ -15,7 +15,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * ONE in-process Kafka broker and ONE Apicurio schema registry for the whole test JVM, shared by every
- * integration test class. Started on first use (about 6 s: the registry is a child JVM, the broker starts
+ * integration test class ({@code *IT}, run by failsafe; the fast lane refuses to start them). Started on first use (about 6 s: the registry is a child JVM, the broker starts
  * meanwhile), stopped when the JVM exits (shutdown hooks) or, for classes that use
  * {@link SharedStackExtension}, when JUnit finishes.
  *
@@ -56,6 +56,9 @@ public final class SharedStack {
 
   private SharedStack() {}
 
+  /** The system property the build sets to {@code fast} in the fast lane (surefire) and {@code integration} in failsafe. */
+  public static final String LANE_PROPERTY = "cellstream.test.lane";
+
   /** The shared broker and registry, started on first call. Do not close it. */
   public static EmbeddedStack get() {
     EmbeddedStack s = stack;
@@ -63,6 +66,11 @@ public final class SharedStack {
       synchronized (SharedStack.class) {
         s = stack;
         if (s == null) {
+          if ("fast".equals(System.getProperty(LANE_PROPERTY))) {
+            // The fast lane promises no broker and no registry process; a class that needs them is an *IT.
+            throw new IllegalStateException("the shared broker and registry were asked for in the fast test lane: "
+                + "rename the test class to *IT (integration lane), or use an InMemorySchemaRegistry");
+          }
           EmbeddedSchemaRegistry.Builder registry = EmbeddedSchemaRegistry.builder();
           if (Files.isDirectory(Path.of("target"))) {
             registry.logFile(Path.of("target", "shared-stack-registry.log").toAbsolutePath());

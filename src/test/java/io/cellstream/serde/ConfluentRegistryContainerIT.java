@@ -15,7 +15,7 @@ import org.testcontainers.utility.DockerImageName;
  * Apicurio's rendition of it.
  */
 @Testcontainers(disabledWithoutDocker = true)
-class ConfluentRegistryContainerTest extends RegistryContract {
+class ConfluentRegistryContainerIT extends HttpRegistryContract {
 
   static final String CONFLUENT_VERSION = "7.9.1";
 

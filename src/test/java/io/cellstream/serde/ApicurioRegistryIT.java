@@ -6,7 +6,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The registry contract against Apicurio Registry (ccompat API) and the embedded broker. */
 @ExtendWith(SharedStackExtension.class)
-class ApicurioRegistryTest extends RegistryContract {
+class ApicurioRegistryIT extends HttpRegistryContract {
 
   @Override
   String registryUrl() {

@@ -14,12 +14,12 @@ import org.junit.jupiter.api.io.TempDir;
  * short lag, the baselines; the report and the JSON line must exist, the LSTM inside the service must have
  * learned the task and the model without memory must not have.
  */
-class DemoEndToEndTest {
+class DemoEndToEndIT {
 
   @Test
   void aSmallDemoWritesItsReportAndEndsWithTheJsonLine(@TempDir Path dir) throws Exception {
     Path reports = dir.resolve("report");
-    var run = ImportReplayIntegrationTest.cli("demo", "--events", "30000", "--entities", "20", "--lag", "5",
+    var run = ImportReplayIT.cli("demo", "--events", "30000", "--entities", "20", "--lag", "5",
         "--hidden-size", "16", "--metric-window", "1000", "--report-dir", reports.toString(), "--json");
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.err()).contains("starting the embedded Kafka broker").contains("events 30000/30000");

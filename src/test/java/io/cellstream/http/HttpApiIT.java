@@ -40,7 +40,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedStackExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class HttpApiIntegrationTest {
+class HttpApiIT {
 
   private static final ModelSpec SPEC = new ModelSpec(3, 8, 1, Task.BINARY);
   private static final String TOKEN = "test-admin-token-0123456789";

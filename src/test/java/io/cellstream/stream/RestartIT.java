@@ -7,10 +7,9 @@ import io.cellstream.avro.Event;
 import io.cellstream.avro.Prediction;
 import io.cellstream.lstm.ModelSpec;
 import io.cellstream.lstm.Task;
+import io.cellstream.testing.CellstreamProcess;
 import io.cellstream.testing.SharedStack;
 import io.cellstream.testing.SharedStackExtension;
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * read_committed.
  */
 @ExtendWith(SharedStackExtension.class)
-class RestartIntegrationTest {
+class RestartIT {
 
   private static final ModelSpec SPEC = new ModelSpec(3, 8, 1, Task.BINARY);
 
@@ -55,30 +54,30 @@ class RestartIntegrationTest {
   void aHardKillOfTheServiceJvmChangesNothing() throws Exception {
     try (LoopHarness h = new LoopHarness(SPEC, 2, false, 8, 4, 0.01f, 8, 1000)) {
       List<Event> events = LoopHarness.stream(h, 20, 30, 22, null);
-      Process child = startChild(h);
+      CellstreamProcess child = startChild(h, "child-1");
       try {
         events.subList(0, 300).forEach(h::send);
         h.flush();
-        await().atMost(Duration.ofSeconds(90)).alias("100 predictions from the child JVM (its log: " + childLog(h) + ")")
+        await().atMost(Duration.ofSeconds(90)).alias("100 predictions from the child JVM (its log: " + child.stderrFile() + ")")
             .until(() -> h.predictions().size(), n -> n >= 100);
-        child.destroyForcibly(); // SIGKILL: no close, no commit, an open transaction left behind
-        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        child.kill(); // SIGKILL: no close, no commit, an open transaction left behind
+        assertThat(child.waitFor(Duration.ofSeconds(30))).isTrue();
         assertThat(child.exitValue()).isEqualTo(137);
 
-        child = startChild(h);
+        child = startChild(h, "child-2");
         events.subList(300, 600).forEach(h::send);
         h.flush();
         try {
-          await().atMost(Duration.ofSeconds(120)).alias("600 predictions after the restarted child (its log: " + childLog(h) + ")")
+          await().atMost(Duration.ofSeconds(120)).alias("600 predictions after the restarted child (its log: " + child.stderrFile() + ")")
               .until(() -> h.predictions().size(), n -> n >= 600);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
           throw new AssertionError(diagnose(h, child), e);
         }
         assertExactlyTheUninterruptedPredictions(h, events);
       } finally {
-        child.destroy();
-        if (!child.waitFor(30, TimeUnit.SECONDS)) {
-          child.destroyForcibly();
+        child.terminate();
+        if (!child.waitFor(Duration.ofSeconds(30))) {
+          child.kill();
         }
       }
     }
@@ -96,7 +95,7 @@ class RestartIntegrationTest {
   }
 
   /** What a timeout needs to be understood: committed vs written predictions, and where the child's threads are. */
-  private static String diagnose(LoopHarness h, Process child) {
+  private static String diagnose(LoopHarness h, CellstreamProcess child) {
     StringBuilder b = new StringBuilder();
     try {
       b.append("read_committed: ").append(h.predictions().size()).append(" predictions; end offsets (incl. uncommitted and markers): ")
@@ -105,20 +104,20 @@ class RestartIntegrationTest {
         b.append("; group offsets: ").append(admin.listConsumerGroupOffsets(h.applicationId).partitionsToOffsetAndMetadata()
             .get(30, TimeUnit.SECONDS));
       }
-      Path dump = childLog(h).resolveSibling(h.applicationId + "-child-threads.txt");
+      Path dump = child.stderrFile().resolveSibling(h.applicationId + "-child-threads.txt");
       Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
           String.valueOf(child.pid()), "Thread.print").redirectErrorStream(true).redirectOutput(dump.toFile()).start();
       jcmd.waitFor(30, TimeUnit.SECONDS);
       b.append("; child thread dump: ").append(dump);
       // The child's own view: Kafka Streams task and consumer metrics (records lag, buffered, processed).
       java.util.regex.Matcher m = java.util.regex.Pattern.compile("HTTP on (http://127\\.0\\.0\\.1:\\d+) ")
-          .matcher(Files.readString(childLog(h)));
+          .matcher(child.stderr());
       String url = null;
       while (m.find()) {
         url = m.group(1); // the last one: the restarted child
       }
       if (url != null) {
-        Path metrics = childLog(h).resolveSibling(h.applicationId + "-child-metrics.txt");
+        Path metrics = child.stderrFile().resolveSibling(h.applicationId + "-child-metrics.txt");
         var http = java.net.http.HttpClient.newHttpClient();
         http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/metrics")).build(),
             java.net.http.HttpResponse.BodyHandlers.ofFile(metrics));
@@ -130,17 +129,10 @@ class RestartIntegrationTest {
     return b.toString();
   }
 
-  private static Path childLog(LoopHarness h) {
-    return Path.of("target", "it-state", h.applicationId + "-child.log").toAbsolutePath();
-  }
-
   /** `cellstream run` in a child JVM with the harness's settings, so that it can be killed for real. */
-  private static Process startChild(LoopHarness h) throws Exception {
+  private static CellstreamProcess startChild(LoopHarness h, String name) throws Exception {
     StreamSettings s = h.settings;
-    String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
-    List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
-        "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-        "io.cellstream.cli.CellstreamCommand", "run",
+    List<String> cmd = new ArrayList<>(List.of("run",
         "--bootstrap-servers", SharedStack.bootstrapServers(),
         "--schema-registry-url", SharedStack.schemaRegistryUrl(),
         "--application-id", h.applicationId,
@@ -171,9 +163,7 @@ class RestartIntegrationTest {
       cmd.add("--set");
       cmd.add(k + "=" + v);
     });
-    Path log = childLog(h);
-    Files.createDirectories(log.getParent());
-    return new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(log.toString()))).start();
+    return CellstreamProcess.command(cmd).outputIn(Path.of("target", "it-state").toAbsolutePath())
+        .name(h.applicationId + "-" + name).start();
   }
 }

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the setup the stream's integration tests build on, and an example of using {@link SharedStack}.
  */
 @ExtendWith(SharedStackExtension.class)
-class StreamsOnTheSharedStackTest {
+class StreamsOnTheSharedStackIT {
 
   @Test
   void exactlyOnceStreamsAppWithAvroValues(EmbeddedKafka kafka, SchemaRegistryClient registry,

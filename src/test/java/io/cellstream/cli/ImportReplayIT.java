@@ -44,7 +44,7 @@ import picocli.CommandLine;
  * the commands only get --bootstrap-servers and --schema-registry-url).
  */
 @ExtendWith(SharedStackExtension.class)
-class ImportReplayIntegrationTest {
+class ImportReplayIT {
 
   record Run(int exit, String out, String err) {}
 

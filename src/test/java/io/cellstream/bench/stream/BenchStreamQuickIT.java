@@ -26,7 +26,7 @@ import picocli.CommandLine;
  * outputs exist and parse. Speed is not checked: the machine is shared.
  */
 @ExtendWith(SharedStackExtension.class)
-class BenchStreamQuickTest {
+class BenchStreamQuickIT {
 
   private static final Pattern RATIO_LINE = Pattern.compile("stream H=(\\d+) lstm/passthrough throughput ratio: (\\d+\\.\\d\\d)");
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(SharedStackExtension.class)
-class EmbeddedSchemaRegistryTest {
+class EmbeddedSchemaRegistryIT {
 
   @Test
   void servesTheConfluentApi(EmbeddedSchemaRegistry registry) throws Exception {

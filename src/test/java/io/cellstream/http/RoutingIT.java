@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * application.server): whichever instance is asked answers any entity with the owner's state.
  */
 @ExtendWith(SharedStackExtension.class)
-class RoutingIntegrationTest {
+class RoutingIT {
 
   private static final ModelSpec SPEC = new ModelSpec(2, 6, 1, Task.BINARY);
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(SharedStackExtension.class)
-class EmbeddedKafkaTest {
+class EmbeddedKafkaIT {
 
   @Test
   void producesAndConsumes(EmbeddedKafka kafka) throws Exception {

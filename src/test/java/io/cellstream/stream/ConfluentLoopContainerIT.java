@@ -25,7 +25,7 @@ import org.testcontainers.utility.DockerImageName;
  * (skipped without it): the loop does not depend on anything particular to the embedded broker or Apicurio.
  */
 @Testcontainers(disabledWithoutDocker = true)
-class ConfluentLoopContainerTest {
+class ConfluentLoopContainerIT {
 
   static final String CONFLUENT_VERSION = "7.9.1";
   static final Network NETWORK = Network.newNetwork();

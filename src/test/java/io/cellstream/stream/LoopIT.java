@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The loop on a real KRaft broker and a real schema registry. */
 @ExtendWith(SharedStackExtension.class)
-class LoopIntegrationTest {
+class LoopIT {
 
   /**
    * A task that needs one step of memory: the label of each event is whether the entity's previous event

@@ -1,0 +1,37 @@
+package io.cellstream.cli;
+
+import io.cellstream.config.CellstreamConfig;
+import io.cellstream.embedded.EmbeddedStack;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * {@code client.properties} in an embedded stack's directory: the broker and registry addresses (picked at start)
+ * and the topic names of the command running on it, so that {@code tail --config <dir>/client.properties} (or any
+ * Kafka tool) reaches what a local {@code run --embedded} or {@code demo} writes while it runs.
+ */
+final class ClientProperties {
+
+  static final String FILE = "client.properties";
+
+  private ClientProperties() {}
+
+  /** Writes the file for {@code config} on {@code stack}; returns it. */
+  static Path write(EmbeddedStack stack, CellstreamConfig config) throws IOException {
+    var topics = config.stream().topics();
+    String text = "# The embedded broker and registry of a running cellstream command; its addresses change on every"
+        + " start.\n"
+        + "bootstrap.servers=" + stack.bootstrapServers() + "\n"
+        + "schema.registry.url=" + stack.schemaRegistryUrl() + "\n"
+        + "application.id=" + config.applicationId() + "\n"
+        + "cellstream.topic.events=" + topics.events() + "\n"
+        + "cellstream.topic.labels=" + topics.labels() + "\n"
+        + "cellstream.topic.predictions=" + topics.predictions() + "\n"
+        + "cellstream.topic.dead-letters=" + topics.deadLetters() + "\n"
+        + "cellstream.topic.models=" + topics.models() + "\n";
+    Path file = stack.directory().orElseThrow().resolve(FILE);
+    Files.writeString(file, text);
+    return file;
+  }
+}
