@@ -1,9 +1,11 @@
 package io.cellstream.config;
 
+import io.cellstream.learn.LabelJoin;
 import io.cellstream.learn.LearnerSettings;
 import io.cellstream.lstm.AdamConfig;
 import io.cellstream.lstm.ModelSpec;
 import io.cellstream.lstm.Task;
+import io.cellstream.stream.InputLimits;
 import io.cellstream.stream.StreamSettings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +49,8 @@ public record CellstreamConfig(
       new Key("schema.registry.url", "http://127.0.0.1:8081", "Confluent-compatible schema registry (Confluent, Apicurio's /apis/ccompat/v7, Karapace...)."),
       new Key("processing.guarantee", "exactly_once_v2", "exactly_once_v2 or at_least_once."),
       new Key("num.stream.threads", "1", "Stream threads per instance."),
-      new Key("num.standby.replicas", "0", "Warm copies of each entity-state store on other instances, for fast failover."),
+      new Key("num.standby.replicas", "1", "Warm copies of each task's stores on other instances (none with a single instance): a failover resumes from a copy that is up to date instead of replaying the changelog."),
+      new Key("session.timeout.ms", "10000", "How long the group waits for a member that stopped heartbeating (kill -9, a lost machine) before its partitions and the trainer move to another instance: 10 s instead of Kafka's 45 s (a clean stop leaves the group at once). Brokers accept 6000..300000 by default (group.min/max.session.timeout.ms)."),
       new Key("cellstream.topic.events", "events", "Input events (Avro Event, key = entity id)."),
       new Key("cellstream.topic.labels", "labels", "Delayed labels (Avro Label, key = entity id)."),
       new Key("cellstream.topic.predictions", "predictions", "Output predictions (Avro Prediction)."),
@@ -67,6 +70,9 @@ public record CellstreamConfig(
       new Key("cellstream.window.steps", String.valueOf(D.windowSteps()), "W: past steps a delayed label may refer to; 0 = inference only. Must cover the BPTT steps plus the label delay."),
       new Key("cellstream.window.checkpoint-every", String.valueOf(D.checkpointEvery()), "k: keep (h, c) every k steps; the window holds W..W+k-1 steps."),
       new Key("cellstream.state.keep-gates", "true", "Keep each entity's last gate activations (3H bytes) for /entities/{id}."),
+      new Key("cellstream.state.max-bytes", "0", "An entity's stored memory is kept at most this large; 0 = as large as its changelog accepts (the producer's max.request.size and the changelog topic's max.message.bytes, read at start). A memory that outgrows it loses its oldest window steps, then its oldest held labels (counted in cellstream_state_trimmed_total), never h and c."),
+      new Key("cellstream.labels.hold.max-per-entity", String.valueOf(LabelJoin.Holding.DEFAULTS.maxPerEntity()), "Labels that arrive before their event (labels and events travel on different topics) are held in the entity's memory, at most this many per entity (a newer one gives up the oldest), and learned from when the event comes; 0 = none held: such a label is dead-lettered as label-unmatched."),
+      new Key("cellstream.labels.hold.seconds", String.valueOf(LabelJoin.Holding.DEFAULTS.maxAgeMillis() / 1000), "How long a label waits for its event, in stream time (record timestamps, so that a stalled or restarted service gives up nothing whose event is still on its way); then it is dead-lettered as label-unmatched."),
       new Key("cellstream.training.enabled", "true", "Learn from labels online; false = inference only."),
       new Key("cellstream.training.bptt-steps", String.valueOf(D.bpttSteps()), "T: truncated-BPTT window length ending at the labelled step; must cover the longest dependency to be learned."),
       new Key("cellstream.training.learning-rate", String.valueOf(D.adam().learningRate()), "Adam learning rate."),
@@ -82,7 +88,9 @@ public record CellstreamConfig(
       new Key("cellstream.training.publish.every-examples", String.valueOf(D.publishEveryExamples()), "Publish a new model version after this many new examples ..."),
       new Key("cellstream.training.publish.every-seconds", String.valueOf(D.publishInterval().toSeconds()), "... or this many seconds after the last version, if it learned anything."),
       new Key("cellstream.training.guard.loss-factor", "0", "Refuse an update whose minibatch loss exceeds this multiple of the running mean; 0 = off. Off by default: with small minibatches a confident mistake is exactly such a loss and exactly what the model must learn from (at 20 the live demo peaked at 0.69 accuracy and ended at 0.52); amsgrad is the defence against blow-ups. Consider it with large minibatches."),
-      new Key("cellstream.input.max-record-bytes", "1048576", "Larger input records go to the dead-letter topic as oversized."),
+      new Key("cellstream.input.max-record-bytes", String.valueOf(InputLimits.DEFAULTS.maxRecordBytes()), "Larger input records go to the dead-letter topic as oversized (with their bytes: a dead letter holds them whole below the dead-letter topic's limit). Half of Kafka's default 1 MiB record limit, so that the check is reached before the broker's."),
+      new Key("cellstream.input.max-entity-id-bytes", String.valueOf(InputLimits.DEFAULTS.maxEntityIdBytes()), "Longer entity ids (UTF-8; the record key) go to the dead-letter topic as entity-id-too-long. At most " + InputLimits.MAX_ID_BYTES + "."),
+      new Key("cellstream.input.max-event-id-bytes", String.valueOf(InputLimits.DEFAULTS.maxEventIdBytes()), "Events and labels with longer event ids (UTF-8) go to the dead-letter topic as event-id-too-long: every id is kept in the entity's memory window, and W of them must fit its changelog. At most " + InputLimits.MAX_ID_BYTES + "."),
       new Key("cellstream.http.host", "127.0.0.1", "HTTP interface for health, metrics, entities and model admin."),
       new Key("cellstream.http.port", "8080", "HTTP port; 0 = pick a free one."),
       new Key("cellstream.admin.token", "", "Bearer token for POST /model/rollback; empty = admin endpoints refused. Prefer CELLSTREAM_ADMIN_TOKEN or CELLSTREAM_ADMIN_TOKEN_FILE."),
@@ -194,6 +202,17 @@ public record CellstreamConfig(
       problems.add("cellstream.training.guard.loss-factor: must be 0 (off) or > 1, got " + guard);
     }
     int maxBytes = p.integer("cellstream.input.max-record-bytes", 64, Integer.MAX_VALUE);
+    int maxEntityId = p.integer("cellstream.input.max-entity-id-bytes", 1, InputLimits.MAX_ID_BYTES);
+    int maxEventId = p.integer("cellstream.input.max-event-id-bytes", 1, InputLimits.MAX_ID_BYTES);
+    // The largest valid event must pass the record size check: ids, D features and K target values, framing.
+    long largestEvent = 5 + 16 + maxEntityId + maxEventId + 4L * d + 4L * k + 32;
+    if (p.ok("cellstream.input.max-record-bytes") && maxBytes < largestEvent) {
+      problems.add("cellstream.input.max-record-bytes: " + maxBytes + " is smaller than a valid event can be ("
+          + largestEvent + " bytes with ids at their limits, D=" + d + ", K=" + k + "); raise it or lower the id limits");
+    }
+    int maxStateBytes = p.integer("cellstream.state.max-bytes", 0, Integer.MAX_VALUE);
+    int holdPerEntity = p.integer("cellstream.labels.hold.max-per-entity", 0, 10_000);
+    int holdSeconds = p.integer("cellstream.labels.hold.seconds", 0, 7 * 86_400);
     boolean create = p.bool("cellstream.topics.create");
     int partitions = p.integer("cellstream.topics.partitions", 1, 10_000);
     int replication = p.integer("cellstream.topics.replication-factor", -1, 100);
@@ -232,7 +251,9 @@ public record CellstreamConfig(
       LearnerSettings learner = new LearnerSettings(window, every, bptt, new AdamConfig(lr, beta1, beta2, eps, amsgrad),
           batch, clip, guard, replayCapacity, replayUpdates, replayBatch, publishExamples, Duration.ofSeconds(publishSeconds),
           forgetBias, seed);
-      stream = new StreamSettings(topics, modelName, new ModelSpec(d, h, k, task), learner, training, maxBytes, keepGates);
+      stream = new StreamSettings(topics, modelName, new ModelSpec(d, h, k, task), learner, training,
+          new InputLimits(maxBytes, maxEntityId, maxEventId), new LabelJoin.Holding(holdPerEntity, holdSeconds * 1000L),
+          maxStateBytes, keepGates);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(List.of(e.getMessage()));
     }

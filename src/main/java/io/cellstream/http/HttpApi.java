@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * GET  /health/live                200 while the instance has not failed, else 503
- * GET  /health/ready               200 when Kafka Streams is RUNNING and a model is loaded, else 503
+ * GET  /health/ready               200 when Kafka Streams is RUNNING, a model is loaded and nothing stops the work
+ *                                  (registry or Kafka not answering, stores restoring), else 503 with the reason
  * GET  /metrics                    Prometheus text format (OpenMetrics if the scraper asks for it)
  * GET  /entities/{id}[?full=true]  the entity's memory: h, c, gates of its last step (from whichever instance owns it)
  * GET  /model                      the model in use and its metadata
@@ -204,7 +205,8 @@ public final class HttpApi implements AutoCloseable {
     if (!method(ex, "GET")) {
       return;
     }
-    boolean ready = service.isReady();
+    String problem = service.readinessProblem();
+    boolean ready = problem == null;
     ModelVersion m = service.models().current();
     ObjectNode body = json.createObjectNode().put("status", ready ? "UP" : "DOWN")
         .put("streams", service.streams().state().name());
@@ -212,6 +214,10 @@ public final class HttpApi implements AutoCloseable {
       body.putNull("modelVersion");
     } else {
       body.put("modelVersion", m.version());
+    }
+    if (!ready) {
+      body.put("reason", problem);
+      ex.getResponseHeaders().set("Retry-After", "1");
     }
     sendJson(ex, ready ? 200 : 503, body);
   }

@@ -1,8 +1,11 @@
 package io.cellstream.learn;
 
 import io.cellstream.state.EntityState;
+import io.cellstream.state.HeldLabel;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,7 +16,13 @@ import java.util.Map;
  * {@link LearnerSettings#publishEveryExamples()} &gt; 1 reproduces the service's delay between learning and
  * using what was learned.
  *
- * <p>{@code eval}, the demo's and replay's baselines and strict replay drive it; the parity test keeps it
+ * <p>A label that comes before its event is held in the entity's state and learned from right after the event's
+ * prediction, as in the service ({@link LabelJoin#offer}). The hold time runs on this learner's clock: the
+ * latest event time or label time it was given (the service's counterpart is stream time, the latest record
+ * timestamp), so the same stream gives up the same labels in both hosts. {@link #flush()} gives up the labels
+ * still held at the end of a run.
+ *
+ * <p>{@code eval}, the demo's and replay's baselines and strict replay drive it; the parity tests keep it
  * equal to the topology. Not thread-safe.
  *
  * @param <W> the cell's published weights
@@ -34,6 +43,7 @@ public final class InProcessLearner<W> {
   private final long[] outcomes = new long[LabelOutcome.values().length];
   private long updatesRefused;
   private String lastRefusal;
+  private long clock; // the latest event or label time seen (ms): what held labels age by
 
   /** A fresh learner: version 1 from {@code settings.seed()}, learning from labels when {@code training}. */
   public InProcessLearner(String name, Cell<W> cell, LearnerSettings settings, boolean training) {
@@ -46,10 +56,22 @@ public final class InProcessLearner<W> {
    */
   public InProcessLearner(String name, Cell<W> cell, LearnerSettings settings, boolean training, float[] startParams,
       long startVersion, long startExamples) {
+    this(name, cell, settings, LabelJoin.Holding.DEFAULTS, training, startParams, startVersion, startExamples);
+  }
+
+  /** A fresh learner that holds labels which come before their event as {@code holding} says. */
+  public InProcessLearner(String name, Cell<W> cell, LearnerSettings settings, LabelJoin.Holding holding,
+      boolean training) {
+    this(name, cell, settings, holding, training, null, 1, 0);
+  }
+
+  /** The general form: as above, holding labels that come before their event as {@code holding} says. */
+  public InProcessLearner(String name, Cell<W> cell, LearnerSettings settings, LabelJoin.Holding holding,
+      boolean training, float[] startParams, long startVersion, long startExamples) {
     this.name = name;
     this.cell = cell;
     this.settings = settings;
-    this.join = new LabelJoin(settings.bpttSteps());
+    this.join = new LabelJoin(settings.bpttSteps(), holding);
     float[] params = new float[cell.parameterCount()];
     if (startParams == null) {
       cell.initialize(params, settings.seed());
@@ -77,46 +99,121 @@ public final class InProcessLearner<W> {
   }
 
   /**
-   * The next event of {@code entityId}: one step with the published weights, the entity's memory advanced.
+   * The next event of {@code entityId}: one step with the published weights, the entity's memory advanced; a
+   * label held for this event is learned from right after (with the version it may publish used from the next
+   * event on).
    *
    * @return (K) the prediction, a fresh array
    */
   public float[] predict(String entityId, String eventId, long eventTime, float[] x) {
+    clock = Math.max(clock, eventTime);
     EntityState s = entities.get(entityId);
     if (s == null) {
       s = cell.newEntityState(settings.windowSteps(), settings.checkpointEvery());
       entities.put(entityId, s);
     }
     cell.stepEntity(weights, version, s, eventId, eventTime, x, 0, gates, y);
-    return y.clone();
+    float[] prediction = y.clone();
+    LabelJoin.AfterStep after = join.afterStep(entityId, s, eventId, clock);
+    giveUp(after.givenUp());
+    if (after.example() != null) {
+      outcomes[LabelOutcome.MATCHED.ordinal()]++;
+      train(after.example());
+    }
+    return prediction;
   }
 
   /**
-   * A label for an earlier event of {@code entityId} (inline: right after its prediction). Matched, it is
-   * learned from at once, and a new version is published when the policy says so.
+   * A label for an event of {@code entityId} at this learner's clock (inline: right after its prediction).
+   * Matched, it is learned from at once, and a new version is published when the policy says so; before its
+   * event, it is held until the event comes.
    *
    * @param target (K) the head's target vector ({@link Targets#toVector})
    */
   public LabelOutcome learn(String entityId, String eventId, float[] target) {
+    return learn(entityId, eventId, target, clock);
+  }
+
+  /** As {@link #learn(String, String, float[])}, for a label that arrived at {@code labelTime} (ms). */
+  public LabelOutcome learn(String entityId, String eventId, float[] target, long labelTime) {
+    clock = Math.max(clock, labelTime);
     EntityState s = entities.get(entityId);
-    if (s == null) {
-      outcomes[LabelOutcome.UNKNOWN_ENTITY.ordinal()]++;
-      return LabelOutcome.UNKNOWN_ENTITY;
+    boolean known = s != null;
+    if (!known) {
+      s = cell.newEntityState(settings.windowSteps(), settings.checkpointEvery());
     }
-    LabelJoin.Result r = join.join(entityId, s, eventId, target);
+    LabelJoin.Result r = join.offer(entityId, s, eventId, target, clock, null);
     outcomes[r.outcome().ordinal()]++;
-    if (r.matched() && trainer != null) {
-      OnlineTrainer.Learned l = trainer.learn(r.example(), null, 0L);
-      note(l);
-      if (l.publishDue()) {
-        publish();
-      }
+    giveUp(r.givenUp());
+    if (!known && !s.isEmpty()) {
+      entities.put(entityId, s); // an entity first seen through a label held for its event
+    } else if (known && s.isEmpty()) {
+      entities.remove(entityId);
+    }
+    if (r.matched()) {
+      train(r.example());
     }
     return r.outcome();
   }
 
-  /** Applies an unfinished minibatch and publishes what was learned (the end of a run). */
+  private void train(io.cellstream.state.TrainingExample example) {
+    if (trainer == null) {
+      return;
+    }
+    OnlineTrainer.Learned l = trainer.learn(example, null, 0L);
+    note(l);
+    if (l.publishDue()) {
+      publish();
+    }
+  }
+
+  private void giveUp(List<HeldLabel> labels) {
+    outcomes[LabelOutcome.UNMATCHED.ordinal()] += labels.size();
+  }
+
+  /** Labels held for an event that has not come, over all entities. */
+  public int heldLabels() {
+    int n = 0;
+    for (EntityState s : entities.values()) {
+      n += s.heldCount();
+    }
+    return n;
+  }
+
+  /**
+   * Gives up the labels held longer than the hold time at {@code now} (and moves the clock there), as the
+   * service's sweep does for entities that see no record: returns how many.
+   */
+  public int expireHeldLabels(long now) {
+    clock = Math.max(clock, now);
+    int n = 0;
+    for (Iterator<EntityState> it = entities.values().iterator(); it.hasNext(); ) {
+      EntityState s = it.next();
+      List<HeldLabel> gone = join.expire(s, clock);
+      n += gone.size();
+      giveUp(gone);
+      if (s.isEmpty()) {
+        it.remove();
+      }
+    }
+    return n;
+  }
+
+  /**
+   * The end of a run: gives up the labels still held (their events never came), applies an unfinished minibatch
+   * and publishes what was learned.
+   */
   public void flush() {
+    for (Iterator<EntityState> it = entities.values().iterator(); it.hasNext(); ) {
+      EntityState s = it.next();
+      outcomes[LabelOutcome.UNMATCHED.ordinal()] += s.heldCount();
+      while (s.heldCount() > 0) {
+        s.removeHeld(0);
+      }
+      if (s.isEmpty()) {
+        it.remove();
+      }
+    }
     if (trainer == null) {
       return;
     }

@@ -1,7 +1,9 @@
 package io.cellstream.state;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * One entity's memory: the LSTM state (h, c) after its last event, a few counters, the quantised gate
@@ -14,8 +16,14 @@ import java.util.Arrays;
  * inputs forward from a stored (h, c). It keeps at least {@code windowSteps} steps (once that many were seen)
  * and drops whole blocks of k steps from the front, so it holds between W and W + k − 1 steps.
  *
+ * <p>Two more things serve labels that do not arrive in order. Labels that came <em>before</em> their event are
+ * held here ({@link HeldLabel}; how many and for how long is the label join's policy) and joined when the event
+ * arrives. And the ids of the W + k steps that most recently left the window are remembered as 64-bit hashes, so
+ * that a label for one of them is recognised as too late at once rather than held for an event that has passed.
+ *
  * <p>Sizes: inference-only (W = 0) is 2H floats + K floats + 3H bytes + ~40 bytes; with a window, add
- * (W + k) · (4D + 4K + 13 + |eventId|) bytes plus ⌈(W + k)/k⌉ · 8H bytes of checkpoints.
+ * (W + k) · (4D + 4K + 21 + |eventId|) bytes plus ⌈(W + k)/k⌉ · 8H bytes of checkpoints, and per held label
+ * 18 + |eventId| + 4K + |origin| bytes.
  *
  * <p>Mutable and reused: the step processor decodes into one instance per task, mutates it, encodes it.
  */
@@ -50,6 +58,12 @@ public final class EntityState {
   private final float[] predictions;  // (capacity, K)
   private final boolean[] labelled;   // (capacity) a label for this step was already turned into an example
   private final float[] checkpoints;  // (capacity / k + 1, |h| + |c|): [h | c] before steps firstStep, firstStep + k, ...
+  // FNV-1a hashes of the ids of the steps that left the window most recently: a ring of `capacity`, oldest first
+  // from departedStart.
+  private final long[] departed;      // (capacity)
+  private int departedCount;
+  private int departedStart;
+  private final List<HeldLabel> held = new ArrayList<>(); // oldest first
 
   /** The state of an LSTM entity: h and c of H floats each. */
   public EntityState(int inputSize, int hiddenSize, int outputSize, int windowSteps, int checkpointEvery) {
@@ -91,6 +105,7 @@ public final class EntityState {
     this.predictions = new float[capacity * outputSize];
     this.labelled = new boolean[capacity];
     this.checkpoints = new float[(capacity == 0 ? 0 : capacity / checkpointEvery + 1) * (hiddenSize + cellSize)];
+    this.departed = new long[capacity];
   }
 
   /** Forgets everything: a new entity. */
@@ -106,6 +121,14 @@ public final class EntityState {
     count = 0;
     firstStep = 0;
     Arrays.fill(eventIds, null);
+    departedCount = 0;
+    departedStart = 0;
+    held.clear();
+  }
+
+  /** Nothing worth keeping: no step taken and no label held (a state that only held labels, all given up). */
+  public boolean isEmpty() {
+    return eventsSeen == 0 && held.isEmpty();
   }
 
   public int inputSize() {
@@ -214,8 +237,11 @@ public final class EntityState {
   }
 
   private void dropFrontBlock() {
-    int k = checkpointEvery;
+    int k = Math.min(checkpointEvery, count);
     int keep = count - k;
+    for (int i = 0; i < k; i++) {
+      rememberDeparted(eventIds[i]);
+    }
     System.arraycopy(eventIds, k, eventIds, 0, keep);
     Arrays.fill(eventIds, keep, count, null);
     System.arraycopy(eventTimes, k, eventTimes, 0, keep);
@@ -227,6 +253,99 @@ public final class EntityState {
     System.arraycopy(checkpoints, slot, checkpoints, 0, (blocks - 1) * slot);
     count = keep;
     firstStep += k;
+  }
+
+  /**
+   * Drops the oldest block of k steps from the window (all of it if it holds fewer), even below W: for a state
+   * that has outgrown what its store accepts. Labels for the dropped steps then count as too late, as for any
+   * step that left the window. Returns false if the window was empty.
+   */
+  public boolean dropOldestSteps() {
+    if (count == 0) {
+      return false;
+    }
+    dropFrontBlock();
+    return true;
+  }
+
+  private void rememberDeparted(byte[] eventId) {
+    pushDeparted(fnv1a64(eventId));
+  }
+
+  /** Appends a hash to the ring, newest last; the oldest falls out when it is full. */
+  private void pushDeparted(long hash) {
+    if (departed.length == 0) {
+      return;
+    }
+    if (departedCount < departed.length) {
+      departed[(departedStart + departedCount++) % departed.length] = hash;
+    } else {
+      departed[departedStart] = hash;
+      departedStart = (departedStart + 1) % departed.length;
+    }
+  }
+
+  /**
+   * Whether a step with this event id left the window recently (among the last W + k that left): a label for it
+   * is too late. A 64-bit hash: a false match is about 1 in 10^17 per remembered id.
+   */
+  public boolean departedRecently(String eventId) {
+    long hash = fnv1a64(eventId.getBytes(StandardCharsets.UTF_8));
+    for (int i = 0; i < departedCount; i++) {
+      if (departed[(departedStart + i) % departed.length] == hash) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static long fnv1a64(byte[] bytes) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : bytes) {
+      h ^= b & 0xff;
+      h *= 0x100000001b3L;
+    }
+    return h;
+  }
+
+  // ---------------------------------------------------------------- labels held for their event
+
+  /** Labels held for an event that has not come yet, oldest first. */
+  public int heldCount() {
+    return held.size();
+  }
+
+  public HeldLabel held(int i) {
+    return held.get(i);
+  }
+
+  /** Holds a label (newest last); the caller keeps the count within its bound. */
+  public void hold(HeldLabel label) {
+    held.add(label);
+  }
+
+  public HeldLabel removeHeld(int i) {
+    return held.remove(i);
+  }
+
+  /** Index of the held label for this event id, or -1. */
+  public int findHeld(String eventId) {
+    byte[] id = eventId.getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < held.size(); i++) {
+      if (Arrays.equals(id, held.get(i).eventId())) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The earliest time a label was held at, or {@link Long#MAX_VALUE} when none is held. */
+  public long earliestHeldAt() {
+    long t = Long.MAX_VALUE;
+    for (HeldLabel l : held) {
+      t = Math.min(t, l.heldAt());
+    }
+    return t;
   }
 
   // ---------------------------------------------------------------- the window, for labels
@@ -351,6 +470,24 @@ public final class EntityState {
   void restoreWindow(long firstStep, int count) {
     this.firstStep = firstStep;
     this.count = count;
+  }
+
+  int departedCount() {
+    return departedCount;
+  }
+
+  /** The i-th remembered hash, oldest first. */
+  long departedHash(int i) {
+    return departed[(departedStart + i) % departed.length];
+  }
+
+  /** Appends a remembered hash as the codec reads it (oldest first); the oldest fall out when full. */
+  void restoreDeparted(long hash) {
+    pushDeparted(hash);
+  }
+
+  List<HeldLabel> heldLabels() {
+    return held;
   }
 
   void setRaw(int i, byte[] eventId, long eventTime, boolean isLabelled) {

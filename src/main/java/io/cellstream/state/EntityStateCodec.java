@@ -7,11 +7,11 @@ import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
- * Binary format of {@link EntityState}, version 1. Little-endian:
+ * Binary format of {@link EntityState}, version 2. Little-endian:
  *
  * <pre>
  * int    magic 'CSES' (0x53455343 as read little-endian)
- * short  format version (1)
+ * short  format version (2; 1 is read too)
  * short  flags (bit 0: gates present)
  * int    D, H, K, W, k
  * long   eventsSeen, modelVersion, lastEventTime
@@ -22,8 +22,14 @@ import java.util.zip.CRC32C;
  * count × { long eventTime; byte labelled; short idLength; byte id[idLength] (UTF-8) }
  * float  inputs (count, D), predictions (count, K)
  * float  checkpoints (⌈count / k⌉, 2H)
+ * int    departed                          (v2) hashes of ids that left the window, oldest first
+ * long   departed hashes (departed)        (v2)
+ * int    held                              (v2) labels held for their event, oldest first
+ * held × { long heldAt; short idLength; byte id[idLength]; float target (K); int originLength; byte origin[] }  (v2)
  * int    CRC32C of everything before it
  * </pre>
+ *
+ * Version 1 (no departed ids, no held labels) is read as a state that has neither.
  *
  * A state written with another window shape (W or k) is read with its (h, c) and counters kept and its
  * window trimmed (W smaller) or dropped (k different), so that a configuration change never loses the memory
@@ -32,13 +38,34 @@ import java.util.zip.CRC32C;
 public final class EntityStateCodec {
 
   public static final int MAGIC = 0x53455343; // "CSES" little-endian
-  public static final short VERSION = 1;
+  public static final short VERSION = 2;
+  /** Event ids are stored with a 16-bit length. */
+  public static final int MAX_EVENT_ID_BYTES = Short.MAX_VALUE;
   private static final int FLAG_GATES = 1;
 
   private final CRC32C crc = new CRC32C();
 
   /** Not thread-safe: one codec per stream task. */
   public EntityStateCodec() {}
+
+  /** The number of bytes {@link #encode} writes for {@code s}, without encoding it. */
+  public static int encodedSize(EntityState s) {
+    int hs = s.hiddenSize();
+    int count = s.windowCount();
+    long size = 4 + 2 + 2 + 5 * 4 + 3 * 8 + 4L * (2 * hs + s.outputSize()) + (s.hasGates ? 3L * hs : 0)
+        + 8 + 4 + 4L * count * (s.inputSize() + s.outputSize()) + 4L * s.checkpointCount() * 2 * hs
+        + 4 + 8L * s.departedCount() + 4 + 4;
+    for (int i = 0; i < count; i++) {
+      size += 8 + 1 + 2 + s.rawEventId(i).length;
+    }
+    for (HeldLabel l : s.heldLabels()) {
+      size += l.encodedSize();
+    }
+    if (size > Integer.MAX_VALUE - 16) {
+      throw new IllegalArgumentException("entity state of " + size + " bytes");
+    }
+    return (int) size;
+  }
 
   public byte[] encode(EntityState s) {
     int hs = s.hiddenSize();
@@ -47,11 +74,7 @@ public final class EntityStateCodec {
           + " |c|=" + s.cellStateSize());
     }
     int count = s.windowCount();
-    int size = 4 + 2 + 2 + 5 * 4 + 3 * 8 + 4 * (2 * hs + s.outputSize()) + (s.hasGates ? 3 * hs : 0)
-        + 8 + 4 + 4 * count * (s.inputSize() + s.outputSize()) + 4 * s.checkpointCount() * 2 * hs + 4;
-    for (int i = 0; i < count; i++) {
-      size += 8 + 1 + 2 + s.rawEventId(i).length;
-    }
+    int size = encodedSize(s);
     // The store keeps the array it is given, so each state needs a fresh one; sized exactly up front, it is
     // written once (no scratch buffer and copy: that copy was the largest allocation per event under JFR).
     byte[] out = new byte[size];
@@ -77,6 +100,22 @@ public final class EntityStateCodec {
     putFloats(b, s.rawInputs(), 0, count * s.inputSize());
     putFloats(b, s.rawPredictions(), 0, count * s.outputSize());
     putFloats(b, s.rawCheckpoints(), 0, s.checkpointCount() * 2 * hs);
+    b.putInt(s.departedCount());
+    for (int i = 0; i < s.departedCount(); i++) {
+      b.putLong(s.departedHash(i));
+    }
+    b.putInt(s.heldCount());
+    for (HeldLabel l : s.heldLabels()) {
+      if (l.eventId().length > Short.MAX_VALUE) {
+        throw new IllegalArgumentException("event id longer than " + Short.MAX_VALUE + " bytes");
+      }
+      if (l.target().length != s.outputSize()) {
+        throw new IllegalArgumentException("held label target has " + l.target().length + " values, K=" + s.outputSize());
+      }
+      b.putLong(l.heldAt()).putShort((short) l.eventId().length).put(l.eventId());
+      putFloats(b, l.target(), 0, l.target().length);
+      b.putInt(l.origin().length).put(l.origin());
+    }
     crc.reset();
     crc.update(out, 0, b.position());
     b.putInt((int) crc.getValue());
@@ -106,7 +145,7 @@ public final class EntityStateCodec {
         throw new StateFormatException("not an entity state: magic " + Integer.toHexString(magic));
       }
       short version = b.getShort();
-      if (version != VERSION) {
+      if (version < 1 || version > VERSION) {
         throw new StateFormatException("entity state format version " + version + " is newer than this build reads (" + VERSION + ")");
       }
       int flags = b.getShort();
@@ -144,6 +183,7 @@ public final class EntityStateCodec {
         skip = Math.min(skip, count);
       }
       int kept = keepWindow ? count - skip : 0;
+      long[] skippedIds = new long[skip]; // steps cut off a shrunk window have left it: remembered after the stored ones
       for (int i = 0; i < count; i++) {
         long time = b.getLong();
         boolean labelled = b.get() != 0;
@@ -153,22 +193,63 @@ public final class EntityStateCodec {
         }
         if (keepWindow && i >= skip) {
           into.setRaw(i - skip, Arrays.copyOfRange(bytes, b.position(), b.position() + len), time, labelled);
+        } else if (i < skip) {
+          skippedIds[i] = EntityState.fnv1a64(Arrays.copyOfRange(bytes, b.position(), b.position() + len));
         }
         b.position(b.position() + len);
       }
+      int blocks = count == 0 ? 0 : (count - 1) / storedEvery + 1;
+      int afterWindow = b.position() + 4 * count * (d + k) + 4 * blocks * 2 * hs;
       if (keepWindow) {
         b.position(b.position() + 4 * skip * d);
         getFloats(b, into.rawInputs(), 0, kept * d);
         b.position(b.position() + 4 * (count - kept - skip) * d);
         b.position(b.position() + 4 * skip * k);
         getFloats(b, into.rawPredictions(), 0, kept * k);
-        int blocks = count == 0 ? 0 : (count - 1) / storedEvery + 1;
         int skipBlocks = skip / storedEvery;
         b.position(b.position() + 4 * skipBlocks * 2 * hs);
         getFloats(b, into.rawCheckpoints(), 0, (blocks - skipBlocks) * 2 * hs);
         into.restoreWindow(firstStep + skip, kept);
       }
-    } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
+      b.position(afterWindow);
+      if (version >= 2) {
+        int departed = b.getInt();
+        if (departed < 0 || departed > b.remaining() / 8) {
+          throw new StateFormatException("entity state corrupt: departed ids " + departed);
+        }
+        for (int i = 0; i < departed; i++) {
+          into.restoreDeparted(b.getLong());
+        }
+        int held = b.getInt();
+        if (held < 0 || held > b.remaining() / 14) {
+          throw new StateFormatException("entity state corrupt: held labels " + held);
+        }
+        for (int i = 0; i < held; i++) {
+          long heldAt = b.getLong();
+          int len = b.getShort();
+          if (len < 0 || len > b.remaining()) {
+            throw new StateFormatException("entity state corrupt: held label id length " + len);
+          }
+          byte[] id = new byte[len];
+          b.get(id);
+          float[] target = new float[k];
+          getFloats(b, target, 0, k);
+          int originLength = b.getInt();
+          if (originLength < 0 || originLength > b.remaining()) {
+            throw new StateFormatException("entity state corrupt: held label origin length " + originLength);
+          }
+          byte[] origin = new byte[originLength];
+          b.get(origin);
+          into.hold(new HeldLabel(id, target, heldAt, origin));
+        }
+      }
+      for (long id : skippedIds) {
+        into.restoreDeparted(id);
+      }
+      if (b.remaining() != 4) {
+        throw new StateFormatException("entity state corrupt: " + (b.remaining() - 4) + " unexpected bytes at the end");
+      }
+    } catch (BufferUnderflowException | IndexOutOfBoundsException | IllegalArgumentException e) {
       throw new StateFormatException("entity state truncated or corrupt: " + e);
     }
   }

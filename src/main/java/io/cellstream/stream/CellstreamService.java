@@ -4,19 +4,37 @@ import io.cellstream.lstm.LstmKernel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One running instance of the loop: the topology on Kafka Streams, its model holder and metrics. Lifecycle
  * events are logged one line each; nothing per event.
+ *
+ * <p>What it does so that trouble around it does not stop it: it reads the record limits of the producer and the
+ * topics before it starts ({@link RecordLimits}), so that no record it writes is too large; its processors wait
+ * for a schema registry that does not answer ({@link RegistryRetry}); a stream thread that fails for a transient
+ * cause (Kafka unreachable longer than {@code task.timeout.ms}) is replaced, not the instance stopped; and a probe
+ * asks Kafka every {@value #PROBE_INTERVAL_MS} ms whether it answers, so that readiness ({@link
+ * #readinessProblem()}) tells the truth while the stream is stuck.
  */
 public final class CellstreamService implements AutoCloseable {
 
@@ -28,7 +46,16 @@ public final class CellstreamService implements AutoCloseable {
   private final StreamMetrics metrics;
   private final Topology topology;
   private final KafkaStreams streams;
+  private final ServiceHealth health = new ServiceHealth();
+  private final String entitySubtopology; // the subtopology that holds the entities' memories
+  private volatile RecordLimits limits;
+  private volatile boolean limitsRead;
   private volatile Throwable fatal;
+  private Admin probeAdmin;
+  private Thread probe;
+
+  /** How often the Kafka probe asks; two missed answers in a row make the instance not ready. */
+  static final long PROBE_INTERVAL_MS = 2_000;
 
   /**
    * @param streamsProperties Kafka Streams and client settings; application.id and bootstrap.servers required
@@ -39,16 +66,58 @@ public final class CellstreamService implements AutoCloseable {
     this.streamsProperties = withDefaults(streamsProperties);
     this.metrics = new StreamMetrics(registry);
     this.models = new ModelHolder(settings.modelName(), settings.spec(), metrics);
-    this.topology = CellstreamTopology.build(settings, serdes, models, metrics, kernel);
+    this.limits = RecordLimits.defaults(this.streamsProperties);
+    this.topology = CellstreamTopology.build(settings, serdes, models, metrics, kernel, () -> limits, health);
+    this.entitySubtopology = subtopologyOf(topology, CellstreamTopology.ENTITY_STORE);
     this.streams = new KafkaStreams(topology, this.streamsProperties);
     new KafkaStreamsMetrics(streams).bindTo(registry);
     streams.setStateListener((now, before) -> log.info("Kafka Streams {} -> {}", before, now));
     streams.setUncaughtExceptionHandler(e -> {
+      if (health.isClosing()) {
+        log.info("stream thread stopped while closing ({}); its uncommitted records are processed again after a restart",
+            e.toString());
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+      }
+      if (isTransient(e)) {
+        metrics.threadReplaced();
+        log.warn("stream thread failed for a transient cause ({}); replacing it: its tasks resume from their last "
+            + "commit, nothing is lost or repeated", rootMessage(e));
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+      }
       fatal = e;
       log.error("stream thread failed; shutting this instance down (predictions stop, nothing is lost: "
           + "uncommitted work is redone on restart)", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     });
+  }
+
+  /** Kafka's retriable errors (timeouts, a broker that went away) anywhere in the cause chain. */
+  static boolean isTransient(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof RetriableException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c.toString();
+  }
+
+  private static String subtopologyOf(Topology topology, String store) {
+    for (TopologyDescription.Subtopology st : topology.describe().subtopologies()) {
+      for (TopologyDescription.Node n : st.nodes()) {
+        if (n instanceof TopologyDescription.Processor p && p.stores().contains(store)) {
+          return String.valueOf(st.id());
+        }
+      }
+    }
+    throw new IllegalStateException("no subtopology holds " + store);
   }
 
   private static Properties withDefaults(Properties p) {
@@ -60,6 +129,7 @@ public final class CellstreamService implements AutoCloseable {
     // The partition assignor rebuilds a StreamsConfig from the main consumer's settings and would warn about
     // the same flag again (a Kafka 4.4 quirk): hand it the flag through the main-consumer prefix too.
     out.put(StreamsConfig.mainConsumerPrefix("processing.exception.handler.global.enabled"), "true");
+    out.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ProcessingErrors.class.getName());
     out.putAll(p);
     for (String required : new String[] {StreamsConfig.APPLICATION_ID_CONFIG, StreamsConfig.BOOTSTRAP_SERVERS_CONFIG}) {
       if (!out.containsKey(required)) {
@@ -69,8 +139,7 @@ public final class CellstreamService implements AutoCloseable {
     return out;
   }
 
-  /** Creates or checks the topics; call before {@link #start()}. */
-  public void ensureTopics(int partitions, short replicationFactor, boolean create) throws InterruptedException {
+  private Properties adminProperties() {
     Properties admin = new Properties();
     for (String k : streamsProperties.stringPropertyNames()) {
       if (AdminClientConfig.configNames().contains(k)) {
@@ -79,12 +148,56 @@ public final class CellstreamService implements AutoCloseable {
         admin.put(k.substring("admin.".length()), streamsProperties.getProperty(k));
       }
     }
-    try (Admin a = Admin.create(admin)) {
+    return admin;
+  }
+
+  /**
+   * Creates or checks the topics and reads the record limits of the producer and the topics; call before {@link
+   * #start()}.
+   *
+   * @throws IllegalStateException (without a cause) when the topics cannot take what the configuration may write
+   *     (a model or a training example larger than their limit): the operator's fix
+   */
+  public void ensureTopics(int partitions, short replicationFactor, boolean create) throws InterruptedException {
+    try (Admin a = Admin.create(adminProperties())) {
       TopicSetup.ensure(a, settings.topics(), partitions, replicationFactor, create);
+      readRecordLimits(a);
+    }
+    List<String> problems = RecordBudget.problems(settings, limits);
+    if (!problems.isEmpty()) {
+      throw new IllegalStateException(String.join("; ", problems));
     }
   }
 
+  /** Reads the limits, or keeps Kafka's defaults with a warning when the cluster does not say. */
+  private void readRecordLimits(Admin a) throws InterruptedException {
+    try {
+      limits = RecordLimits.read(a, streamsProperties, settings.topics(),
+          streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG), Duration.ofSeconds(15));
+      log.info("record limits: dead letters up to {} bytes, entity memories up to {} bytes ({})",
+          limits.deadLetterRecordBytes(), limits.entityStateRecordBytes(), limits.source());
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+      limits = RecordLimits.defaults(streamsProperties);
+      log.warn("cannot read the topics' max.message.bytes ({}); assuming Kafka's defaults (grant DescribeConfigs on "
+          + "the topics and the cluster to have them read)", e.toString());
+    }
+    limitsRead = true;
+  }
+
+  /** The limits in force (Kafka's defaults until they were read). */
+  public RecordLimits recordLimits() {
+    return limits;
+  }
+
   public void start() {
+    if (!limitsRead) {
+      try (Admin a = Admin.create(adminProperties())) {
+        readRecordLimits(a);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    startProbe();
     log.info("starting cellstream '{}' ({}, model '{}' {}, window W={} k={}, training {})",
         streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG), streamsProperties.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG),
         settings.modelName(), settings.spec(), settings.windowSteps(), settings.checkpointEvery(),
@@ -92,9 +205,86 @@ public final class CellstreamService implements AutoCloseable {
     streams.start();
   }
 
-  /** Ready: Kafka Streams is running and a published model version is loaded. */
+  /** Ready: Kafka Streams is running, a published model version is loaded and nothing is known to stop the work. */
   public boolean isReady() {
-    return streams.state() == KafkaStreams.State.RUNNING && models.current() != null;
+    return readinessProblem() == null;
+  }
+
+  /**
+   * Why this instance is not ready, or null when it is: Kafka Streams not RUNNING, no model yet, a thread waiting
+   * for the schema registry, Kafka not answering, or stores of this instance's partitions not queryable (restoring).
+   */
+  public String readinessProblem() {
+    KafkaStreams.State state = streams.state();
+    if (state != KafkaStreams.State.RUNNING) {
+      return "Kafka Streams is " + state;
+    }
+    if (models.current() == null) {
+      return "no model version loaded yet";
+    }
+    String problem = health.problem();
+    if (problem != null) {
+      return problem;
+    }
+    return unavailableStores();
+  }
+
+  /** The partitions of this instance whose entity memories cannot be queried now (restoring), or null. */
+  private String unavailableStores() {
+    TreeSet<Integer> restoring = new TreeSet<>();
+    for (ThreadMetadata t : streams.metadataForLocalThreads()) {
+      for (TaskMetadata task : t.activeTasks()) {
+        if (!String.valueOf(task.taskId().subtopology()).equals(entitySubtopology)) {
+          continue;
+        }
+        int partition = task.taskId().partition();
+        try {
+          streams.store(StoreQueryParameters.fromNameAndType(CellstreamTopology.ENTITY_STORE,
+              QueryableStoreTypes.<String, byte[]>keyValueStore()).withPartition(partition)).approximateNumEntries();
+        } catch (InvalidStateStoreException e) {
+          restoring.add(partition);
+        }
+      }
+    }
+    return restoring.isEmpty() ? null : "the entity memories of partitions " + restoring + " are not available (restoring)";
+  }
+
+  /** What keeps the instance from its work, shared with the processors. */
+  public ServiceHealth health() {
+    return health;
+  }
+
+  /** Asks Kafka every PROBE_INTERVAL_MS whether it answers; two misses in a row make the instance not ready. */
+  private void startProbe() {
+    Properties p = adminProperties();
+    p.put(AdminClientConfig.CLIENT_ID_CONFIG, streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG)
+        + "-readiness-probe-" + Integer.toHexString(System.identityHashCode(this)));
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
+    probeAdmin = Admin.create(p);
+    probe = new Thread(() -> {
+      int misses = 0;
+      while (!Thread.currentThread().isInterrupted()) {
+        try {
+          probeAdmin.describeCluster(new DescribeClusterOptions().timeoutMs(3000)).clusterId().get(4, TimeUnit.SECONDS);
+          misses = 0;
+          health.kafkaReachable();
+        } catch (InterruptedException e) {
+          return;
+        } catch (Exception e) {
+          if (++misses >= 2) {
+            health.kafkaUnreachable(rootMessage(e));
+          }
+        }
+        try {
+          Thread.sleep(PROBE_INTERVAL_MS);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "cellstream-kafka-probe");
+    probe.setDaemon(true);
+    probe.start();
   }
 
   /** Alive: not failed and not shut down. */
@@ -107,6 +297,7 @@ public final class CellstreamService implements AutoCloseable {
   /** Closes cleanly; returns false if that did not finish within {@code timeout}. */
   public boolean close(Duration timeout) {
     log.info("closing cellstream (timeout {})", timeout);
+    health.closing(); // a thread waiting for the registry gives up its record instead of holding the close up
     // Leave the group on a clean stop, so the other instances take this one's partitions at once instead of
     // after session.timeout.ms. With static membership (group.instance.id) staying is the point: a restart
     // within the session timeout gets the same partitions back without a rebalance.
@@ -115,6 +306,10 @@ public final class CellstreamService implements AutoCloseable {
     boolean clean = streams.close(org.apache.kafka.streams.CloseOptions.timeout(timeout).withGroupMembershipOperation(
         staticMember ? org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
             : org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+    if (probe != null) {
+      probe.interrupt();
+      probeAdmin.close(Duration.ofSeconds(2));
+    }
     log.info("closed cellstream {}", clean ? "cleanly" : "with a timeout");
     return clean;
   }

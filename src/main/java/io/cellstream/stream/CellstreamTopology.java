@@ -1,10 +1,12 @@
 package io.cellstream.stream;
 
 import io.cellstream.lstm.LstmKernel;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -16,8 +18,9 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * events ──► step ───────────────► predictions
- *              │ └──(inline label)──► training-examples
- * labels ──► label-join ─────────► training-examples       (step and label-join share entity-state)
+ *              │ └──(inline label, held label)──► training-examples
+ * labels ──► label-join ─────────► training-examples       (step and label-join share entity-state and
+ *              (early labels held in entity-state)            held-label-deadlines)
  *   (both) ─── bad input ────────► dead-letters
  * training-examples (1 partition) ──► trainer ──► models   (trainer-state: params, Adam, pending)
  * models ──► model-loader ──► global store models-global ──► ModelHolder (every instance)
@@ -29,6 +32,8 @@ public final class CellstreamTopology {
   public static final String ENTITY_STORE = "entity-state";
   public static final String TRAINER_STORE = "trainer-state";
   public static final String MODELS_STORE = "models-global";
+  /** When each entity's oldest held label is due: 8-byte big-endian stream time + entity id. */
+  public static final String HELD_LABELS_STORE = "held-label-deadlines";
   // Nodes
   public static final String EVENTS_SOURCE = "events-source";
   public static final String LABELS_SOURCE = "labels-source";
@@ -45,9 +50,21 @@ public final class CellstreamTopology {
 
   private CellstreamTopology() {}
 
+  /** The topology with Kafka's default record limits and health of its own: for TopologyTestDriver tests. */
   public static Topology build(StreamSettings settings, CellstreamSerdes serdes, ModelHolder models,
       StreamMetrics metrics, LstmKernel kernel) {
+    return build(settings, serdes, models, metrics, kernel, RecordLimits::kafkaDefaults, new ServiceHealth());
+  }
+
+  /**
+   * @param limits what the producer and the topics accept, read when the processors start (the service reads
+   *               them from the cluster before it starts Kafka Streams)
+   * @param health where threads waiting for the schema registry say so, for readiness
+   */
+  public static Topology build(StreamSettings settings, CellstreamSerdes serdes, ModelHolder models,
+      StreamMetrics metrics, LstmKernel kernel, Supplier<RecordLimits> limits, ServiceHealth health) {
     StreamSettings.Topics topics = settings.topics();
+    RegistryRetry registry = new RegistryRetry(health, metrics);
     ModelRecords modelRecords = new ModelRecords(serdes.models(), topics.models());
     InitialModel initial = new InitialModel(settings, modelRecords);
     Topology t = new Topology();
@@ -55,12 +72,12 @@ public final class CellstreamTopology {
     // Events: one LSTM step per event.
     t.addSource(EVENTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
     t.addProcessor(STEP, () -> new StepProcessor(settings, models, initial, serdes.events(), serdes.predictions(),
-        deadLetters(serdes, topics, metrics), metrics, kernel), EVENTS_SOURCE);
+        deadLetters(serdes, settings, metrics, limits, registry), metrics, kernel, limits, registry), EVENTS_SOURCE);
 
     // Delayed labels: matched against the same entity's window.
     t.addSource(LABELS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.labels());
     t.addProcessor(LABEL_JOIN, () -> new LabelProcessor(settings, serdes.labels(),
-        deadLetters(serdes, topics, metrics), metrics), LABELS_SOURCE);
+        deadLetters(serdes, settings, metrics, limits, registry), metrics, limits, registry), LABELS_SOURCE);
 
     StoreBuilder<KeyValueStore<String, byte[]>> entityStore = Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(ENTITY_STORE), Serdes.String(), Serdes.ByteArray())
@@ -68,6 +85,9 @@ public final class CellstreamTopology {
         // changelog once, at the commit, not once per event.
         .withCachingEnabled();
     t.addStateStore(entityStore, STEP, LABEL_JOIN);
+    StoreBuilder<KeyValueStore<Bytes, byte[]>> heldLabels = Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(HELD_LABELS_STORE), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled();
+    t.addStateStore(heldLabels, STEP, LABEL_JOIN);
 
     t.addSink(PREDICTIONS_SINK, topics.predictions(), new ByteArraySerializer(), new ByteArraySerializer(), STEP);
     t.addSink(DEAD_LETTERS_SINK, topics.deadLetters(), new ByteArraySerializer(), new ByteArraySerializer(), STEP, LABEL_JOIN);
@@ -75,7 +95,7 @@ public final class CellstreamTopology {
 
     // The trainer: one task (the training topic has one partition), failover by Kafka Streams.
     t.addSource(TRAINING_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.trainingExamples());
-    t.addProcessor(TRAINER, () -> new TrainerProcessor(settings, modelRecords, initial, metrics, kernel), TRAINING_SOURCE);
+    t.addProcessor(TRAINER, () -> new TrainerProcessor(settings, modelRecords, initial, metrics, kernel, registry), TRAINING_SOURCE);
     StoreBuilder<KeyValueStore<String, byte[]>> trainerStore = Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(TRAINER_STORE), Serdes.String(), Serdes.ByteArray())
         // Cached: the trainer rewrites its parameters after every update; the changelog gets the last ones per commit.
@@ -87,11 +107,13 @@ public final class CellstreamTopology {
     StoreBuilder<KeyValueStore<String, byte[]>> modelsStore = Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(MODELS_STORE), Serdes.String(), Serdes.ByteArray()).withLoggingDisabled();
     t.addGlobalStore(modelsStore, MODELS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
-        topics.models(), MODEL_LOADER, () -> new ModelLoader(settings.modelName(), modelRecords, models));
+        topics.models(), MODEL_LOADER, () -> new ModelLoader(settings.modelName(), modelRecords, models, registry));
     return t;
   }
 
-  private static DeadLetters deadLetters(CellstreamSerdes serdes, StreamSettings.Topics topics, StreamMetrics metrics) {
-    return new DeadLetters(serdes.deadLetters(), topics.deadLetters(), DEAD_LETTERS_SINK, metrics);
+  private static DeadLetters deadLetters(CellstreamSerdes serdes, StreamSettings settings, StreamMetrics metrics,
+      Supplier<RecordLimits> limits, RegistryRetry registry) {
+    return new DeadLetters(serdes.deadLetters(), settings.topics().deadLetters(), DEAD_LETTERS_SINK, metrics,
+        settings.input(), limits, registry);
   }
 }

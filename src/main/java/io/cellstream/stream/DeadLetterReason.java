@@ -11,7 +11,19 @@ public enum DeadLetterReason {
   MISSING_KEY("missing-key"),
   KEY_MISMATCH("key-mismatch"),
   OVERSIZED("oversized"),
-  INVALID_TARGET("invalid-target");
+  /** The entity id is longer than cellstream.input.max-entity-id-bytes. */
+  ENTITY_ID_TOO_LONG("entity-id-too-long"),
+  /** The event id (of an event or a label) is longer than cellstream.input.max-event-id-bytes. */
+  EVENT_ID_TOO_LONG("event-id-too-long"),
+  /** Even with its window emptied, the entity's memory after this event would not fit its changelog. */
+  STATE_TOO_LARGE("state-too-large"),
+  INVALID_TARGET("invalid-target"),
+  /** A label whose event has left the entity's window. */
+  LABEL_TOO_LATE("label-too-late"),
+  /** A label held for an event that did not come within cellstream.labels.hold.* (or did, unrecorded). */
+  LABEL_UNMATCHED("label-unmatched"),
+  /** A second label for an event that has one (or has one held for it). */
+  LABEL_DUPLICATE("label-duplicate");
 
   private final String id;
 

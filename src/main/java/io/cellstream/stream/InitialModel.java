@@ -41,7 +41,7 @@ final class InitialModel {
    * Global stores are restored without their processor, so after a restart the holder may still be empty
    * although the store has the current model: read it from there once.
    */
-  void loadFromGlobalStore(ProcessorContext<?, ?> context, ModelHolder holder) {
+  void loadFromGlobalStore(ProcessorContext<?, ?> context, ModelHolder holder, RegistryRetry registry) {
     if (holder.current() != null) {
       return;
     }
@@ -51,7 +51,7 @@ final class InitialModel {
       return;
     }
     try {
-      holder.offer(records.decode(bytes));
+      holder.offer(registry.call("read the schema of the current model", () -> records.decode(bytes)));
     } catch (SerdeException | RuntimeException e) {
       log.error("the current model '{}' on the models topic cannot be read ({}); predicting with the newest readable one",
           settings.modelName(), e.getMessage());

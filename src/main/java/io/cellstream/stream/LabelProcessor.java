@@ -3,62 +3,73 @@ package io.cellstream.stream;
 import io.cellstream.avro.Label;
 import io.cellstream.learn.LabelJoin;
 import io.cellstream.learn.LabelOutcome;
-import io.cellstream.learn.Targets;
 import io.cellstream.lstm.ModelSpec;
 import io.cellstream.serde.AvroSerde;
 import io.cellstream.serde.SerdeException;
 import io.cellstream.state.EntityState;
-import io.cellstream.state.EntityStateCodec;
-import io.cellstream.state.StateFormatException;
+import io.cellstream.state.HeldLabel;
 import io.cellstream.state.TrainingExampleCodec;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * Delayed labels: matches each label with its step in the entity's window (same partition as the entity's
- * events, same store) and emits a training example. A label that cannot be matched — too late, unknown
- * entity or event, a second label for the same step — is counted and logged at a low rate; a label that
- * cannot be read goes to the dead-letter topic.
+ * events, same store) and emits a training example. A label that comes before its event is held in the entity's
+ * state ({@link LabelJoin#offer}) and joined by the step when the event arrives. Every label ends learned from
+ * once, or as a dead letter with the label's bytes and the reason: too late (its step left the window), a
+ * duplicate, unreadable or invalid, or given up after waiting for its event ({@code cellstream.labels.hold.*}).
+ *
+ * <p>Held labels age by stream time (the latest record timestamp of the task), so that a service that stalled or
+ * restarted does not give up labels whose events are still on their way. Labels are given up when their entity
+ * sees its next record, and by a sweep every second of stream time for the entities that see none.
  */
 final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
-  private static final Logger log = LoggerFactory.getLogger(LabelProcessor.class);
+  /** Entities swept per punctuation at most: the rest wait for the next one. */
+  static final int SWEEP_BATCH = 1_000;
 
   private final StreamSettings settings;
   private final ModelSpec spec;
   private final AvroSerde<Label> labels;
   private final DeadLetters deadLetters;
   private final StreamMetrics metrics;
+  private final Supplier<RecordLimits> limits;
+  private final RegistryRetry registry;
   private final EntityState state;
-  private final EntityStateCodec codec = new EntityStateCodec();
   private final LabelJoin labelJoin;
   private final float[] target;
-  private final RateLimitedLog warnings = new RateLimitedLog(log, 10_000, LabelOutcome.values().length);
 
   private ProcessorContext<byte[], byte[]> context;
-  private KeyValueStore<String, byte[]> store;
+  private EntityStore entities;
 
-  LabelProcessor(StreamSettings settings, AvroSerde<Label> labels, DeadLetters deadLetters, StreamMetrics metrics) {
+  LabelProcessor(StreamSettings settings, AvroSerde<Label> labels, DeadLetters deadLetters, StreamMetrics metrics,
+      Supplier<RecordLimits> limits, RegistryRetry registry) {
     this.settings = settings;
     this.spec = settings.spec();
     this.labels = labels;
     this.deadLetters = deadLetters;
     this.metrics = metrics;
+    this.limits = limits;
+    this.registry = registry;
     this.state = new EntityState(spec.inputSize(), spec.hiddenSize(), spec.outputSize(), settings.windowSteps(),
         settings.checkpointEvery());
-    this.labelJoin = new LabelJoin(settings.learner().bpttSteps());
+    this.labelJoin = new LabelJoin(settings.learner().bpttSteps(), settings.holding());
     this.target = new float[spec.outputSize()];
   }
 
   @Override
   public void init(ProcessorContext<byte[], byte[]> context) {
     this.context = context;
-    this.store = context.getStateStore(CellstreamTopology.ENTITY_STORE);
+    this.entities = new EntityStore(context.getStateStore(CellstreamTopology.ENTITY_STORE),
+        context.getStateStore(CellstreamTopology.HELD_LABELS_STORE), labelJoin, metrics, limits, settings.maxStateBytes());
+    context.schedule(Duration.ofSeconds(1), PunctuationType.STREAM_TIME, this::sweep);
   }
 
   @Override
@@ -73,50 +84,85 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
           + " bytes exceeds cellstream.input.max-record-bytes = " + settings.maxRecordBytes(), null);
       return;
     }
-    String topic = context.recordMetadata().orElseThrow().topic();
+    RecordMetadata md = context.recordMetadata().orElseThrow();
     Label label;
     try {
-      label = labels.decode(topic, value);
+      label = registry.call("read the schema of a label", () -> labels.decode(md.topic(), value));
     } catch (SerdeException e) {
       deadLetters.send(context, record, StepProcessor.reasonOf(e), e.getMessage(), e);
       return;
     }
-    InputChecks.Rejection rejected = InputChecks.label(label, record.key(), spec, target);
+    InputChecks.Rejection rejected = InputChecks.label(label, record.key(), spec, settings.input(), target);
     if (rejected != null) {
       deadLetters.send(context, record, rejected.reason(), rejected.message(), null);
       return;
     }
     String entityId = label.getEntityId();
+    String eventId = label.getEventId();
 
-    byte[] stored = store.get(entityId);
-    if (stored == null) {
-      count(LabelOutcome.UNKNOWN_ENTITY, entityId, label.getEventId());
+    entities.load(entityId, state);
+    byte[] origin = new DeadLetters.LabelOrigin(md.partition(), md.offset(), record.timestamp(), value).encode();
+    LabelJoin.Result r = labelJoin.offer(entityId, state, eventId, target, context.currentStreamTimeMs(), origin);
+    metrics.label(r.outcome());
+    String who = "label for entity " + InputChecks.quote(entityId) + " event " + InputChecks.quote(eventId);
+    switch (r.outcome()) {
+      case EXPIRED -> deadLetters.send(context, record, DeadLetterReason.LABEL_TOO_LATE, who + " came after its step left"
+          + " the entity's window (cellstream.window.steps = " + settings.windowSteps() + ")", null);
+      case DUPLICATE -> deadLetters.send(context, record, DeadLetterReason.LABEL_DUPLICATE, who
+          + " is a second label for that event: learning twice from it would overweight it", null);
+      case UNMATCHED -> deadLetters.send(context, record, DeadLetterReason.LABEL_UNMATCHED, who
+          + " came before its event and cellstream.labels.hold.max-per-entity = 0 holds none", null);
+      default -> { }
+    }
+    if (r.outcome() == LabelOutcome.NO_WINDOW && r.givenUp().isEmpty()) {
+      return; // inference only: nothing changed
+    }
+    EntityStore.Fitted fitted = entities.fit(entityId, state);
+    if (!fitted.fits()) {
+      // Even without a window and held labels the memory is over its limit (an H the changelog cannot take).
+      deadLetters.send(context, record, DeadLetterReason.STATE_TOO_LARGE, who + " cannot be held: the memory of the"
+          + " entity would take " + fitted.size() + " bytes, over its limit of " + fitted.limit(), null);
       return;
     }
-    try {
-      codec.decode(stored, state);
-    } catch (StateFormatException e) {
-      metrics.stateUnreadable();
-      count(LabelOutcome.UNKNOWN_ENTITY, entityId, label.getEventId());
-      return;
-    }
-    LabelJoin.Result r = labelJoin.join(entityId, state, label.getEventId(), target);
-    count(r.outcome(), entityId, label.getEventId());
     if (r.matched()) {
       metrics.joined(r.example(), target, spec);
       if (settings.trainingEnabled()) {
         context.forward(new Record<>(record.key(), TrainingExampleCodec.encode(r.example()), record.timestamp()),
             CellstreamTopology.TRAINING_SINK);
       }
-      store.put(entityId, codec.encode(state));
+    }
+    giveUp(record.key(), entityId, r.givenUp(), fitted);
+    entities.write(entityId, state, fitted);
+  }
+
+  /** Gives up the held labels that waited too long on entities that saw no record since (stream time). */
+  private void sweep(long streamTime) {
+    for (EntityStore.Due due : entities.due(streamTime, SWEEP_BATCH)) {
+      boolean stored = entities.load(due.entityId(), state);
+      entities.forgetStale(due);
+      if (!stored) {
+        continue;
+      }
+      List<HeldLabel> expired = labelJoin.expire(state, streamTime);
+      EntityStore.Fitted fitted = entities.fit(due.entityId(), state); // smaller than before: it fits
+      giveUp(due.entityId().getBytes(StandardCharsets.UTF_8), due.entityId(), expired, fitted);
+      entities.write(due.entityId(), state, fitted);
     }
   }
 
-  private void count(LabelOutcome outcome, String entityId, String eventId) {
-    metrics.label(outcome);
-    if (outcome != LabelOutcome.MATCHED) {
-      warnings.warn(outcome.ordinal(), "label for entity '" + entityId + "' event '" + eventId + "' not learned from: "
-          + outcome.id());
+  private void giveUp(byte[] entityIdUtf8, String entityId, List<HeldLabel> expired, EntityStore.Fitted fitted) {
+    for (HeldLabel l : expired) {
+      metrics.label(LabelOutcome.UNMATCHED);
+      deadLetters.sendHeld(context, settings.topics().labels(), entityIdUtf8, l, DeadLetterReason.LABEL_UNMATCHED,
+          "no event '" + StepProcessor.shortId(l) + "' of entity " + InputChecks.quote(entityId) + " came within "
+              + "cellstream.labels.hold.seconds = " + settings.holding().maxAgeMillis() / 1000 + " s of stream time"
+              + " or cellstream.labels.hold.max-per-entity = " + settings.holding().maxPerEntity() + " newer labels");
+    }
+    for (HeldLabel l : fitted.heldDropped()) {
+      metrics.label(LabelOutcome.UNMATCHED);
+      deadLetters.sendHeld(context, settings.topics().labels(), entityIdUtf8, l, DeadLetterReason.STATE_TOO_LARGE,
+          "label held for event '" + StepProcessor.shortId(l) + "' dropped so that the memory of entity "
+              + InputChecks.quote(entityId) + " fits in " + fitted.limit() + " bytes");
     }
   }
 }

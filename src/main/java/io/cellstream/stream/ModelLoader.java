@@ -19,12 +19,14 @@ final class ModelLoader implements Processor<String, byte[], Void, Void> {
   private final String modelName;
   private final ModelRecords records;
   private final ModelHolder holder;
+  private final RegistryRetry registry;
   private KeyValueStore<String, byte[]> store;
 
-  ModelLoader(String modelName, ModelRecords records, ModelHolder holder) {
+  ModelLoader(String modelName, ModelRecords records, ModelHolder holder, RegistryRetry registry) {
     this.modelName = modelName;
     this.records = records;
     this.holder = holder;
+    this.registry = registry;
   }
 
   @Override
@@ -45,7 +47,10 @@ final class ModelLoader implements Processor<String, byte[], Void, Void> {
     store.put(key, record.value());
     if (key.equals(modelName)) {
       try {
-        holder.offer(records.decode(record.value()));
+        // A registry that does not answer is waited for: skipping the record would keep an old model for good.
+        holder.offer(registry.call("read the schema of a model version", () -> records.decode(record.value())));
+      } catch (RegistryRetry.ClosingException e) {
+        throw e;
       } catch (SerdeException | RuntimeException e) {
         log.error("model record '{}' on the models topic cannot be read, keeping version {}: {}", key,
             holder.current() == null ? "none" : holder.current().version(), e.getMessage());

@@ -3,6 +3,7 @@ package io.cellstream.stream;
 import io.cellstream.avro.Event;
 import io.cellstream.avro.Prediction;
 import io.cellstream.learn.LabelJoin;
+import io.cellstream.learn.LabelOutcome;
 import io.cellstream.learn.LstmCell;
 import io.cellstream.learn.Targets;
 import io.cellstream.lstm.LstmKernel;
@@ -10,30 +11,24 @@ import io.cellstream.lstm.ModelSpec;
 import io.cellstream.serde.AvroSerde;
 import io.cellstream.serde.SerdeException;
 import io.cellstream.state.EntityState;
-import io.cellstream.state.EntityStateCodec;
-import io.cellstream.state.StateFormatException;
+import io.cellstream.state.HeldLabel;
+import io.cellstream.state.TrainingExample;
 import io.cellstream.state.TrainingExampleCodec;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.List;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The per-event path: decode and validate the event, load the entity's memory, run one LSTM step with the
- * current model, publish the prediction, store the memory back, and — if the event carries its own label —
- * turn it into a training example after the prediction is out (test, then train).
+ * current model, join the label held for this event (if one came first) and the event's own inline label, fit
+ * the memory to what its changelog accepts, then publish the prediction, the training examples and the memory
+ * together (test, then train: the examples carry the prediction made before learning).
  *
  * <p>Every input record ends as exactly one prediction or exactly one dead letter.
  */
 final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
-
-  private static final Logger log = LoggerFactory.getLogger(StepProcessor.class);
 
   private final StreamSettings settings;
   private final ModelSpec spec;
@@ -43,21 +38,22 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
   private final PredictionWriter predictionWriter;
   private final DeadLetters deadLetters;
   private final StreamMetrics metrics;
+  private final Supplier<RecordLimits> limits;
+  private final RegistryRetry registry;
   private final LstmCell cell;    // the step every host of the learner runs
 
   private ProcessorContext<byte[], byte[]> context;
-  private KeyValueStore<String, byte[]> store;
+  private EntityStore entities;
   private final float[] gates;   // (4H) i, f, g, o of the last step
   private final float[] y;       // (K) head output
   private final EntityState state;
-  private final EntityStateCodec codec = new EntityStateCodec();
   private final LabelJoin labelJoin;
   private final float[] x;       // (D) this event's features
   private final float[] target;  // (K) this event's inline target
-  private final RateLimitedLog warnings = new RateLimitedLog(log, 10_000, 1);
 
   StepProcessor(StreamSettings settings, ModelHolder models, InitialModel initial, AvroSerde<Event> events,
-      AvroSerde<Prediction> predictions, DeadLetters deadLetters, StreamMetrics metrics, LstmKernel kernel) {
+      AvroSerde<Prediction> predictions, DeadLetters deadLetters, StreamMetrics metrics, LstmKernel kernel,
+      Supplier<RecordLimits> limits, RegistryRetry registry) {
     this.settings = settings;
     this.spec = settings.spec();
     this.models = models;
@@ -66,9 +62,11 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     this.predictionWriter = new PredictionWriter(predictions);
     this.deadLetters = deadLetters;
     this.metrics = metrics;
+    this.limits = limits;
+    this.registry = registry;
     this.cell = new LstmCell(spec, settings.forgetBias(), kernel);
     this.state = cell.newEntityState(settings.windowSteps(), settings.checkpointEvery());
-    this.labelJoin = new LabelJoin(settings.learner().bpttSteps());
+    this.labelJoin = new LabelJoin(settings.learner().bpttSteps(), settings.holding());
     this.x = new float[spec.inputSize()];
     this.target = new float[spec.outputSize()];
     this.gates = new float[spec.gateRows()];
@@ -78,8 +76,9 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
   @Override
   public void init(ProcessorContext<byte[], byte[]> context) {
     this.context = context;
-    this.store = context.getStateStore(CellstreamTopology.ENTITY_STORE);
-    initial.loadFromGlobalStore(context, models);
+    this.entities = new EntityStore(context.getStateStore(CellstreamTopology.ENTITY_STORE),
+        context.getStateStore(CellstreamTopology.HELD_LABELS_STORE), labelJoin, metrics, limits, settings.maxStateBytes());
+    initial.loadFromGlobalStore(context, models, registry);
   }
 
   @Override
@@ -99,12 +98,12 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     RecordMetadata md = context.recordMetadata().orElseThrow();
     Event event;
     try {
-      event = events.decode(md.topic(), value);
+      event = registry.call("read the schema of an event", () -> events.decode(md.topic(), value));
     } catch (SerdeException e) {
       deadLetters.send(context, record, reasonOf(e), e.getMessage(), e);
       return;
     }
-    InputChecks.Rejection rejected = InputChecks.event(event, record.key(), spec, x, target);
+    InputChecks.Rejection rejected = InputChecks.event(event, record.key(), spec, settings.input(), x, target);
     if (rejected != null) {
       deadLetters.send(context, record, rejected.reason(), rejected.message(), null);
       return;
@@ -115,7 +114,7 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     String eventId = event.getEventId() != null ? event.getEventId() : md.topic() + "-" + md.partition() + "-" + md.offset();
     long eventTime = event.getEventTime().toEpochMilli();
 
-    loadState(entityId);
+    entities.load(entityId, state);
     ModelVersion model = models.current();
     if (model == null) {
       model = initial.get();
@@ -124,44 +123,71 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     // The step: (h, c) ← LSTM(x, h, c); y ← head(h).
     cell.stepEntity(model.model().weights(), model.version(), state, eventId, eventTime, x, 0,
         settings.keepGates() ? gates : null, y);
+    long predictionTime = System.currentTimeMillis();
+    long eventsSeen = state.eventsSeen;
 
-    byte[] prediction = predictionWriter.write(settings.topics().predictions(), entityIdUtf8, eventId, eventTime,
-        System.currentTimeMillis(), models.name(), model.version(), y, spec.outputSize(), predictedClass(y),
-        state.eventsSeen);
+    // A label that came before this event, then the event's own: both after the step, as in-process.
+    LabelJoin.AfterStep held = labelJoin.afterStep(entityId, state, eventId, context.currentStreamTimeMs());
+    LabelJoin.Result inline = labelled ? labelJoin.join(entityId, state, eventId, target) : null;
+
+    EntityStore.Fitted fitted = entities.fit(entityId, state);
+    if (!fitted.fits()) {
+      // Nothing of this event is published and the stored memory stays as it was: the event is refused whole.
+      deadLetters.send(context, record, DeadLetterReason.STATE_TOO_LARGE, "the memory of entity " + InputChecks.quote(entityId)
+          + " would take " + fitted.size() + " bytes with an empty window, over its limit of " + fitted.limit()
+          + " bytes (the entity-state changelog's max.message.bytes, the producer's max.request.size, or cellstream.state.max-bytes)",
+          null);
+      return;
+    }
+
+    byte[] prediction = registry.call("register the prediction schema", () -> predictionWriter.write(
+        settings.topics().predictions(), entityIdUtf8, eventId, eventTime, predictionTime, models.name(),
+        state.modelVersion, y, spec.outputSize(), predictedClass(y), eventsSeen));
     context.forward(new Record<>(record.key(), prediction, record.timestamp()), CellstreamTopology.PREDICTIONS_SINK);
     metrics.prediction();
 
-    // Test, then train: the example for an inline label follows its prediction in the same transaction.
-    if (labelled) {
-      LabelJoin.Result r = labelJoin.join(entityId, state, eventId, target);
-      metrics.label(r.outcome());
-      if (r.matched()) {
-        metrics.joined(r.example(), target, spec);
-      }
-      if (r.example() != null && settings.trainingEnabled()) {
-        context.forward(new Record<>(record.key(), TrainingExampleCodec.encode(r.example()), record.timestamp()),
-            CellstreamTopology.TRAINING_SINK);
+    // Test, then train: the examples follow their prediction in the same transaction.
+    if (held.joined() != null && held.example() != null) {
+      metrics.label(LabelOutcome.MATCHED);
+      train(record, held.example(), held.joined().target());
+    }
+    for (HeldLabel given : held.givenUp()) {
+      giveUp(entityIdUtf8, entityId, given, DeadLetterReason.LABEL_UNMATCHED, "no event '" + shortId(given)
+          + "' of entity " + InputChecks.quote(entityId) + " came within cellstream.labels.hold.seconds = "
+          + settings.holding().maxAgeMillis() / 1000 + " of stream time" + (given == held.joined()
+              ? " in a form that could be learned from (its step was not kept in the window)" : ""));
+    }
+    if (inline != null) {
+      metrics.label(inline.outcome());
+      if (inline.matched()) {
+        train(record, inline.example(), target);
       }
     }
-    store.put(entityId, codec.encode(state));
+    for (HeldLabel dropped : fitted.heldDropped()) {
+      giveUp(entityIdUtf8, entityId, dropped, DeadLetterReason.STATE_TOO_LARGE, "label held for event '"
+          + shortId(dropped) + "' dropped so that the memory of entity " + InputChecks.quote(entityId) + " fits in "
+          + fitted.limit() + " bytes");
+    }
+    entities.write(entityId, state, fitted);
     metrics.stepLatency().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
-  private void loadState(String entityId) {
-    byte[] stored = store.get(entityId);
-    if (stored == null) {
-      state.reset();
-      return;
+  private void train(Record<byte[], byte[]> record, TrainingExample example, float[] labelTarget) {
+    metrics.joined(example, labelTarget, spec);
+    if (settings.trainingEnabled()) {
+      context.forward(new Record<>(record.key(), TrainingExampleCodec.encode(example), record.timestamp()),
+          CellstreamTopology.TRAINING_SINK);
     }
-    try {
-      codec.decode(stored, state);
-    } catch (StateFormatException e) {
-      // Not the event's fault: the stored memory is unreadable (damaged, or from a model of another shape).
-      // Start the entity afresh rather than stop the service; say so.
-      metrics.stateUnreadable();
-      warnings.warn(0, "memory of entity '" + entityId + "' is unreadable and starts afresh: " + e.getMessage());
-      state.reset();
-    }
+  }
+
+  private void giveUp(byte[] entityIdUtf8, String entityId, HeldLabel label, DeadLetterReason reason, String message) {
+    metrics.label(LabelOutcome.UNMATCHED);
+    deadLetters.sendHeld(context, settings.topics().labels(), entityIdUtf8, label, reason, message);
+  }
+
+  static String shortId(HeldLabel l) {
+    String id = l.eventIdString();
+    return id.length() <= InputChecks.QUOTED_CHARS ? id : id.substring(0, InputChecks.QUOTED_CHARS) + "...";
   }
 
   /** The predicted class, or -1 where the prediction has none (regression, several binary outputs). */

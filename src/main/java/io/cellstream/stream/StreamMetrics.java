@@ -35,6 +35,9 @@ public final class StreamMetrics {
   private final Counter modelsPublished;
   private final Counter modelSwaps;
   private final Counter stateUnreadable;
+  private final Counter stateTrimmed;
+  private final Counter registryRetries;
+  private final Counter threadsReplaced;
   private final Timer stepLatency;
   private final DistributionSummary exampleSteps;
   private final AtomicLong modelVersion = new AtomicLong();
@@ -70,6 +73,15 @@ public final class StreamMetrics {
     modelSwaps = Counter.builder("cellstream.model.swaps").description("Model versions taken into use by this instance").register(registry);
     stateUnreadable = Counter.builder("cellstream.state.unreadable")
         .description("Entity memories that could not be read and started afresh").register(registry);
+    stateTrimmed = Counter.builder("cellstream.state.trimmed")
+        .description("Entity memories that outgrew their changelog's limit and lost their oldest window steps or held labels")
+        .register(registry);
+    registryRetries = Counter.builder("cellstream.registry.retries")
+        .description("Schema registry calls retried because the registry did not answer (the stream thread waited)")
+        .register(registry);
+    threadsReplaced = Counter.builder("cellstream.stream.threads.replaced")
+        .description("Stream threads that failed for a transient cause (Kafka unreachable too long) and were replaced")
+        .register(registry);
     stepLatency = Timer.builder("cellstream.step.latency").description("Decode, LSTM step and state update per event")
         .publishPercentileHistogram().register(registry);
     exampleSteps = DistributionSummary.builder("cellstream.training.example.steps").description("BPTT steps per training example").register(registry);
@@ -129,6 +141,30 @@ public final class StreamMetrics {
 
   public void stateUnreadable() {
     stateUnreadable.increment();
+  }
+
+  public void stateTrimmed() {
+    stateTrimmed.increment();
+  }
+
+  public double stateTrimmedCount() {
+    return stateTrimmed.count();
+  }
+
+  public void registryRetry() {
+    registryRetries.increment();
+  }
+
+  public double registryRetries() {
+    return registryRetries.count();
+  }
+
+  public void threadReplaced() {
+    threadsReplaced.increment();
+  }
+
+  public double threadsReplaced() {
+    return threadsReplaced.count();
   }
 
   public double stateUnreadableCount() {

@@ -1,5 +1,6 @@
 package io.cellstream.stream;
 
+import io.cellstream.learn.LabelJoin;
 import io.cellstream.learn.LearnerSettings;
 import io.cellstream.lstm.ModelSpec;
 import java.util.Objects;
@@ -14,7 +15,10 @@ import java.util.Objects;
  * @param learner         how the one online learner learns (window, checkpoints, BPTT, Adam, replay, publish
  *                        policy, version 1's seed and forget bias)
  * @param trainingEnabled learn from labels (false: inference only; labels are still matched and counted)
- * @param maxRecordBytes  records larger than this go to the dead-letter topic as oversized
+ * @param input           bounds on input records (size, entity and event id lengths), each a dead-letter reason
+ * @param holding         how labels that come before their event are held in the entity's state
+ * @param maxStateBytes   an entity's stored memory is kept at most this large (0: as large as its changelog
+ *                        accepts: the producer's max.request.size and the changelog topic's max.message.bytes)
  * @param keepGates       keep the last step's gate activations in each entity's state (3H bytes)
  */
 public record StreamSettings(
@@ -23,7 +27,9 @@ public record StreamSettings(
     ModelSpec spec,
     LearnerSettings learner,
     boolean trainingEnabled,
-    int maxRecordBytes,
+    InputLimits input,
+    LabelJoin.Holding holding,
+    int maxStateBytes,
     boolean keepGates) {
 
   public StreamSettings {
@@ -31,9 +37,38 @@ public record StreamSettings(
     Objects.requireNonNull(modelName, "modelName");
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(learner, "learner");
-    if (maxRecordBytes < 64) {
-      throw new IllegalArgumentException("max record bytes must be >= 64, got " + maxRecordBytes);
+    Objects.requireNonNull(input, "input");
+    Objects.requireNonNull(holding, "holding");
+    if (maxStateBytes < 0) {
+      throw new IllegalArgumentException("max state bytes must be >= 0 (0: the changelog's limit), got " + maxStateBytes);
     }
+  }
+
+  /** The default bounds, holding and state size, with {@code maxRecordBytes} as the record size bound. */
+  public StreamSettings(Topics topics, String modelName, ModelSpec spec, LearnerSettings learner,
+      boolean trainingEnabled, int maxRecordBytes, boolean keepGates) {
+    this(topics, modelName, spec, learner, trainingEnabled, InputLimits.DEFAULTS.withMaxRecordBytes(maxRecordBytes),
+        LabelJoin.Holding.DEFAULTS, 0, keepGates);
+  }
+
+  /** Records larger than this go to the dead-letter topic as oversized. */
+  public int maxRecordBytes() {
+    return input.maxRecordBytes();
+  }
+
+  /** These settings with other input bounds. */
+  public StreamSettings withInput(InputLimits limits) {
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, limits, holding, maxStateBytes, keepGates);
+  }
+
+  /** These settings with another hold for early labels. */
+  public StreamSettings withHolding(LabelJoin.Holding h) {
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, h, maxStateBytes, keepGates);
+  }
+
+  /** These settings with another bound on an entity's stored memory. */
+  public StreamSettings withMaxStateBytes(int bytes) {
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, holding, bytes, keepGates);
   }
 
   /** W: how many past steps a label may refer to (0: inference only, labels expire). */

@@ -42,6 +42,7 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
   private final InitialModel initial;
   private final StreamMetrics metrics;
   private final LstmCell cell;
+  private final RegistryRetry registry;
   private final RateLimitedLog warnings = new RateLimitedLog(log, 10_000, 2);
 
   private ProcessorContext<byte[], byte[]> context;
@@ -50,7 +51,8 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
   private OnlineTrainer trainer; // null until the model exists
 
   TrainerProcessor(StreamSettings settings, ModelRecords records, InitialModel initial, StreamMetrics metrics,
-      LstmKernel kernel) {
+      LstmKernel kernel, RegistryRetry registry) {
+    this.registry = registry;
     this.settings = settings;
     this.records = records;
     this.initial = initial;
@@ -154,7 +156,9 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
     ModelVersion target;
     try {
-      target = records.decode(old);
+      target = registry.call("read the schema of a model version", () -> records.decode(old));
+    } catch (RegistryRetry.ClosingException e) {
+      throw e;
     } catch (SerdeException | RuntimeException e) {
       log.warn("rollback to version {} refused: the stored version cannot be read ({})", c.targetVersion(), e.getMessage());
       return;
@@ -174,7 +178,8 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
     long newestVersion = 0;
     if (current != null) {
       try {
-        ModelVersion v = records.decode(current);
+        // Waited for when the registry does not answer: a model taken for unreadable would start a new line of versions.
+        ModelVersion v = registry.call("read the schema of the current model", () -> records.decode(current));
         if (v.model().spec().equals(settings.spec())) {
           trainer = OnlineTrainer.fresh(cell, settings.learner(), v.model().parametersCopy().data(), v.version(),
               v.model().examplesSeen(), now, store);
@@ -184,6 +189,8 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
         log.error("the models topic holds model '{}' as {}, but this service is configured for {}; "
             + "starting a new line of versions", settings.modelName(), v.model().spec(), settings.spec());
         newestVersion = v.version();
+      } catch (RegistryRetry.ClosingException e) {
+        throw e;
       } catch (SerdeException | RuntimeException e) {
         log.error("the current model on the models topic cannot be read ({}); publishing a fresh version", e.getMessage());
       }
@@ -201,7 +208,7 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
     Double loss = trainer.lossSincePublish();
     ModelVersion v = new ModelVersion(settings.modelName(), model, origin,
         "trained".equals(origin) ? Long.valueOf(trainer.publishedVersion()) : parent, loss);
-    byte[] bytes = records.encode(v);
+    byte[] bytes = registry.call("register the model schema", () -> records.encode(v));
     long ts = context.currentSystemTimeMs();
     byte[] name = settings.modelName().getBytes(StandardCharsets.UTF_8);
     context.forward(new Record<>(ModelRecords.historyKey(settings.modelName(), version).getBytes(StandardCharsets.UTF_8),
@@ -225,7 +232,9 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       return 0;
     }
     try {
-      return records.decode(current).version();
+      return registry.call("read the schema of the current model", () -> records.decode(current)).version();
+    } catch (RegistryRetry.ClosingException e) {
+      throw e;
     } catch (SerdeException | RuntimeException e) {
       return 0;
     }

@@ -78,12 +78,12 @@ class HttpApiIT {
     await().atMost(Duration.ofSeconds(60)).until(() -> f.predictions().size() >= ENTITIES.size() * EVENTS_PER_ENTITY);
     f.sendLabel("card-1", "card-1#10", 1f);   // in the window: matched
     f.sendLabel("card-1", "card-1#0", 1f);    // left the window long ago: expired
-    f.sendLabel("nobody", "nobody#0", 0f);    // never seen
+    f.sendLabel("nobody", "nobody#0", 0f);    // never seen: held for its event
     f.flush();
     StreamMetrics m = runner.service().metrics();
     int inline = ENTITIES.size() * (EVENTS_PER_ENTITY / 3);
     await().atMost(Duration.ofSeconds(30)).until(() -> m.labels(LabelOutcome.MATCHED) >= inline + 1
-        && m.labels(LabelOutcome.EXPIRED) >= 1 && m.labels(LabelOutcome.UNKNOWN_ENTITY) >= 1 && m.deadLettersTotal() >= 1);
+        && m.labels(LabelOutcome.EXPIRED) >= 1 && m.labels(LabelOutcome.HELD) >= 1 && m.deadLettersTotal() >= 1);
   }
 
   @AfterAll

@@ -62,13 +62,22 @@ class InProcessLearnerTest {
     assertThat(l.weights().parametersCopy().data()).as("published").containsExactly(expected);
 
     assertThat(l.learn("a", "a:3", new float[] {0, 1})).isEqualTo(LabelOutcome.DUPLICATE);
-    assertThat(l.learn("a", "a:nope", new float[] {0, 1})).isEqualTo(LabelOutcome.UNKNOWN_EVENT);
-    assertThat(l.learn("b", "b:0", new float[] {0, 1})).isEqualTo(LabelOutcome.UNKNOWN_ENTITY);
+    // Not (yet) in a window: held for their events, which may still come (labels travel on another topic).
+    assertThat(l.learn("a", "a:nope", new float[] {0, 1})).isEqualTo(LabelOutcome.HELD);
+    assertThat(l.learn("b", "b:0", new float[] {0, 1})).isEqualTo(LabelOutcome.HELD);
+    assertThat(l.heldLabels()).isEqualTo(2);
     for (int t = 6; t < 20; t++) {
       l.predict("a", "a:" + t, 1000L + t, x[t % 6]);
     }
-    assertThat(l.learn("a", "a:4", new float[] {1, 0})).isEqualTo(LabelOutcome.EXPIRED);
+    // The window holds steps 14..19; the ids of the W + k = 7 steps that left it last (7..13) are remembered.
+    assertThat(l.learn("a", "a:10", new float[] {1, 0})).isEqualTo(LabelOutcome.EXPIRED);
+    assertThat(l.learn("a", "a:4", new float[] {1, 0})).as("older than what is remembered: held, in case")
+        .isEqualTo(LabelOutcome.HELD);
     assertThat(l.describe()).containsEntry("labels.matched", 1L).containsEntry("labels.expired", 1L);
+    l.flush(); // the end of the run: the events of the held labels never came
+    assertThat(l.heldLabels()).isZero();
+    assertThat(l.entity("b")).as("an entity known only by a label it held").isNull();
+    assertThat(l.describe()).containsEntry("labels.held", 3L).containsEntry("labels.unmatched", 3L);
   }
 
   @Test

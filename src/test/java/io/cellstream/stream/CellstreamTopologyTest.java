@@ -65,6 +65,17 @@ class CellstreamTopologyTest {
     return x;
   }
 
+  static long entries(KeyValueStore<?, ?> store) {
+    long n = 0;
+    try (var it = store.all()) {
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
+    }
+    return n;
+  }
+
   private static float[] outputs(Prediction p) {
     float[] y = new float[p.getOutputs().size()];
     for (int i = 0; i < y.length; i++) {
@@ -162,7 +173,7 @@ class CellstreamTopologyTest {
   }
 
   @Test
-  void delayedLabelsJoinTheirStepOrAreCountedWhenTheyCannot() throws Exception {
+  void everyDelayedLabelIsLearnedFromOnceOrEndsAsADeadLetterWithItsReason() throws Exception {
     try (TopologyFixture f = new TopologyFixture(TopologyFixture.small(true))) {
       SplittableRandom r = new SplittableRandom(3);
       for (int i = 0; i < 20; i++) {
@@ -172,14 +183,13 @@ class CellstreamTopologyTest {
       f.sendLabel("a", "a19", 1f);   // matched
       f.sendLabel("a", "a19", 0f);   // duplicate
       f.sendLabel("a", "a14", 0f);   // matched (window holds 8..11 steps)
-      f.sendLabel("a", "a0", 1f);    // expired: left the window long ago
-      f.sendLabel("zz", "x", 1f);    // unknown entity
-      f.sendLabel("b", "nope", 1f);  // unknown event of a young entity
+      f.sendLabel("a", "a0", 1f);    // too late: left the window (its id is among the recently departed)
+      f.sendLabel("zz", "x", 1f);    // an entity not seen yet: held for its event
+      f.sendLabel("b", "nope", 1f);  // an event not seen yet: held
       assertThat(f.metrics.labels(LabelOutcome.MATCHED)).isEqualTo(2);
       assertThat(f.metrics.labels(LabelOutcome.DUPLICATE)).isEqualTo(1);
       assertThat(f.metrics.labels(LabelOutcome.EXPIRED)).isEqualTo(1);
-      assertThat(f.metrics.labels(LabelOutcome.UNKNOWN_ENTITY)).isEqualTo(1);
-      assertThat(f.metrics.labels(LabelOutcome.UNKNOWN_EVENT)).isEqualTo(1);
+      assertThat(f.metrics.labels(LabelOutcome.HELD)).isEqualTo(2);
       List<TrainingExample> examples = new ArrayList<>();
       for (byte[] b : f.training.readValuesToList()) {
         examples.add(TrainingExampleCodec.decode(b));
@@ -187,7 +197,51 @@ class CellstreamTopologyTest {
       assertThat(examples).extracting(TrainingExample::eventId).containsExactly("a19", "a14");
       assertThat(examples.get(0).targets()[examples.get(0).steps() - 1]).isEqualTo(1f);
       assertThat(examples.get(1).targets()[examples.get(1).steps() - 1]).isEqualTo(0f);
+      List<DeadLetter> dead = f.readDeadLetters();
+      assertThat(dead).extracting(DeadLetter::getReason).containsExactly("label-duplicate", "label-too-late");
+      assertThat(dead.get(1).getSourceTopic()).isEqualTo(f.settings.topics().labels());
+      assertThat(dead.get(1).getValue()).as("the label's own bytes").isNotNull();
+
+      // Nothing comes for the held two: once stream time has moved on by the hold, the sweep gives them up.
+      f.advance(f.settings.holding().maxAgeMillis() + 5_000);
+      f.send(f.event("c", "c0", randomX(r, 3), null));
+      List<DeadLetter> unmatched = f.readDeadLetters();
+      assertThat(unmatched).extracting(DeadLetter::getReason).containsExactly("label-unmatched", "label-unmatched");
+      assertThat(unmatched).extracting(d -> new String(d.getKey().array(), StandardCharsets.UTF_8))
+          .containsExactlyInAnyOrder("zz", "b");
+      assertThat(unmatched.get(0).getSourceTopic()).isEqualTo(f.settings.topics().labels());
+      assertThat(unmatched.get(0).getMessage()).contains("cellstream.labels.hold.seconds");
+      assertThat(f.metrics.labels(LabelOutcome.UNMATCHED)).isEqualTo(2);
+      KeyValueStore<String, byte[]> store = f.driver.getKeyValueStore(CellstreamTopology.ENTITY_STORE);
+      assertThat(store.get("zz")).as("a memory that only held a label is gone with it").isNull();
+      assertThat(entries(f.driver.getKeyValueStore(CellstreamTopology.HELD_LABELS_STORE))).isZero();
+    }
+  }
+
+  @Test
+  void aLabelThatComesBeforeItsEventIsHeldAndLearnedFromRightAfterTheEventsPrediction() throws Exception {
+    try (TopologyFixture f = new TopologyFixture(TopologyFixture.small(true))) {
+      SplittableRandom r = new SplittableRandom(5);
+      f.sendLabel("new", "new0", 1f);       // before the entity's very first event
+      f.send(f.event("a", "a0", randomX(r, 3), null));
+      f.sendLabel("a", "a1", 0f);           // before its event
+      assertThat(f.training.isEmpty()).isTrue();
+      assertThat(f.metrics.labels(LabelOutcome.HELD)).isEqualTo(2);
+      f.send(f.event("new", "new0", randomX(r, 3), null));
+      f.send(f.event("a", "a1", randomX(r, 3), 1f)); // with an inline target too: the held label came first
+      List<Prediction> preds = f.readPredictions();
+      List<TrainingExample> examples = new ArrayList<>();
+      for (byte[] b : f.training.readValuesToList()) {
+        examples.add(TrainingExampleCodec.decode(b));
+      }
+      assertThat(examples).extracting(TrainingExample::eventId).containsExactly("new0", "a1");
+      assertThat(examples.get(0).prediction()).as("scored with the prediction made before learning")
+          .containsExactly(outputs(preds.get(1)));
+      assertThat(examples.get(1).targets()[examples.get(1).steps() - 1]).as("the held label's target").isEqualTo(0f);
+      assertThat(f.metrics.labels(LabelOutcome.MATCHED)).isEqualTo(2);
+      assertThat(f.metrics.labels(LabelOutcome.DUPLICATE)).as("the inline target after it").isEqualTo(1);
       assertThat(f.readDeadLetters()).isEmpty();
+      assertThat(entries(f.driver.getKeyValueStore(CellstreamTopology.HELD_LABELS_STORE))).isZero();
     }
   }
 

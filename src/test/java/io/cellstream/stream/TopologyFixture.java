@@ -47,6 +47,8 @@ final class TopologyFixture implements AutoCloseable {
   final TestOutputTopic<byte[], byte[]> training;
   final TestOutputTopic<byte[], byte[]> modelsOut;
   final ModelRecords modelRecords;
+  final RecordLimits limits;
+  final ServiceHealth health = new ServiceHealth();
   private long time = 1_700_000_000_000L;
 
   static StreamSettings.Topics uniqueTopics() {
@@ -69,7 +71,13 @@ final class TopologyFixture implements AutoCloseable {
   }
 
   TopologyFixture(StreamSettings settings) {
+    this(settings, RecordLimits.kafkaDefaults());
+  }
+
+  /** With the record limits a cluster would report (TopologyTestDriver itself enforces none: tests check them). */
+  TopologyFixture(StreamSettings settings, RecordLimits limits) {
     this.settings = settings;
+    this.limits = limits;
     this.serdes = CellstreamSerdes.using(new InMemorySchemaRegistry());
     this.models = new ModelHolder(settings.modelName(), settings.spec(), metrics);
     this.modelRecords = new ModelRecords(serdes.models(), settings.topics().models());
@@ -78,7 +86,8 @@ final class TopologyFixture implements AutoCloseable {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.STATE_DIR_CONFIG, java.nio.file.Path.of("target", "ttd-state", String.valueOf(System.nanoTime())).toAbsolutePath().toString());
-    driver = new TopologyTestDriver(CellstreamTopology.build(settings, serdes, models, metrics, kernel), props,
+    driver = new TopologyTestDriver(CellstreamTopology.build(settings, serdes, models, metrics, kernel, () -> limits,
+        health), props,
         Instant.ofEpochMilli(time));
     var t = settings.topics();
     var bs = new ByteArraySerializer();
@@ -106,13 +115,23 @@ final class TopologyFixture implements AutoCloseable {
         .setFeatures(f).setTarget(target).build();
   }
 
+  /** Moves the fixture's clock (event and label record times) forward. */
+  void advance(long millis) {
+    time += millis;
+  }
+
   void send(Event e) {
     events.pipeInput(key(e.getEntityId()), serdes.events().encode(settings.topics().events(), e), e.getEventTime());
   }
 
   void sendLabel(String entity, String eventId, float target) {
+    sendLabel(entity, eventId, target, time);
+  }
+
+  /** A label whose record timestamp is {@code timestamp}. */
+  void sendLabel(String entity, String eventId, float target, long timestamp) {
     Label l = Label.newBuilder().setEntityId(entity).setEventId(eventId).setTarget(target).build();
-    labels.pipeInput(key(entity), serdes.labels().encode(settings.topics().labels(), l), time);
+    labels.pipeInput(key(entity), serdes.labels().encode(settings.topics().labels(), l), timestamp);
   }
 
   Prediction prediction(byte[] bytes) throws SerdeException {
@@ -125,6 +144,15 @@ final class TopologyFixture implements AutoCloseable {
       out.add(prediction(v));
     }
     return out;
+  }
+
+  /** The dead letters' records as they would go to the broker (key, value, headers), decoded alongside. */
+  List<org.apache.kafka.streams.test.TestRecord<byte[], byte[]>> readDeadLetterRecords() {
+    return deadLetters.readRecordsToList();
+  }
+
+  DeadLetter deadLetter(byte[] value) throws SerdeException {
+    return serdes.deadLetters().decode(settings.topics().deadLetters(), value);
   }
 
   List<DeadLetter> readDeadLetters() throws SerdeException {
