@@ -140,7 +140,7 @@ public final class RunCommand implements Callable<Integer> {
           log.info("read what it writes with: bin/cellstream tail predictions --config {}",
               ClientProperties.write(stack, c));
         }
-        code = awaitShutdown(runner, c, stop);
+        code = awaitShutdown(runner, c, stop, stack != null);
       }
     }
     if (code == EXIT_FAILED) {
@@ -196,13 +196,24 @@ public final class RunCommand implements Callable<Integer> {
   /**
    * Runs until a stop signal (clean close within the configured timeout: exit 0, or 1 if it timed out) or until
    * processing fails (exit 70). Kafka Streams is closed here; the caller closes the embedded stack after it.
+   *
+   * @param embedded the embedded broker and registry live in this process: when processing fails they keep serving
+   *     the other clients (another instance, producers, tail) until the stop signal, instead of vanishing with it
    */
-  static int awaitShutdown(ServiceRunner runner, CellstreamConfig c, StopSignal stop) throws InterruptedException {
+  static int awaitShutdown(ServiceRunner runner, CellstreamConfig c, StopSignal stop, boolean embedded)
+      throws InterruptedException {
     while (!stop.await(1, TimeUnit.SECONDS)) {
       if (!runner.service().isAlive()) {
         log.error("stream processing stopped: {}", runner.service().fatalError() == null
             ? runner.service().streams().state() : runner.service().fatalError().toString());
         runner.close(c.shutdownTimeout());
+        if (embedded) {
+          log.error("the embedded broker and schema registry keep running for their other clients; stop this process"
+              + " (SIGTERM or Ctrl-C) to stop them; the exit code will be {}", EXIT_FAILED);
+          while (!stop.await(1, TimeUnit.SECONDS)) {
+            // serving the broker and the registry until asked to stop
+          }
+        }
         return EXIT_FAILED;
       }
     }
