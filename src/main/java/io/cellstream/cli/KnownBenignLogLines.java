@@ -58,6 +58,12 @@ public final class KnownBenignLogLines extends Filter<ILoggingEvent> {
           e -> message(e).contains("[NodeToControllerChannelManager")
               && message(e).contains("Attempting to close NetworkClient that has already been closed"),
           "the embedded broker's own controller channel, closed twice while the broker shuts down"),
+      new Line("org.apache.kafka.streams.processor.internals.assignment.DefaultStandbyTaskAssignor", Level.WARN,
+          e -> message(e).matches("Unable to assign \\d+ of \\d+ standby tasks for task \\[[0-9_]+\\]\\. There is not enough"
+              + " available capacity\\. You should increase the number of application instances to maintain the"
+              + " requested number of standby replicas\\."),
+          "a single instance (or fewer instances than num.standby.replicas + 1) has nowhere to keep the warm copies the"
+              + " default num.standby.replicas=1 asks for; they are made as soon as another instance joins"),
       new Line("org.apache.kafka.streams.processor.internals.StateDirectory", Level.WARN,
           e -> message(e).startsWith("Using an OS temp directory in the state.dir property")
               && PRIVATE_STATE_DIRS.stream().anyMatch(dir -> message(e).contains("[" + dir)),

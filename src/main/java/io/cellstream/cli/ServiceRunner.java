@@ -12,6 +12,8 @@ import io.cellstream.stream.CellstreamSerdes;
 import io.cellstream.stream.CellstreamService;
 import io.cellstream.stream.ModelAdmin;
 import io.cellstream.stream.ModelRecords;
+import io.cellstream.stream.ServiceHealth;
+import io.cellstream.stream.WatchedSchemaRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -83,7 +85,7 @@ public final class ServiceRunner implements AutoCloseable {
     try {
       String clusterId = checkKafka(config.kafka());
       schemaRegistry = new SchemaRegistryClient(config.schemaRegistryUrl(), config.schemaRegistryBasicAuth(),
-          Duration.ofSeconds(10));
+          config.schemaRegistryTimeout());
       checkRegistry(schemaRegistry, config.schemaRegistryUrl());
       // Once both answer (so that a failed start claims nothing), before Kafka Streams opens its state: state of
       // another cluster must not be restored.
@@ -102,8 +104,10 @@ public final class ServiceRunner implements AutoCloseable {
             advertisedHost(config.httpHost()) + ":" + server.getAddress().getPort());
       }
       LstmKernel kernel = LstmKernels.get();
-      CellstreamSerdes serdes = CellstreamSerdes.using(schemaRegistry);
-      service = new CellstreamService(config.stream(), streams, serdes, registry, kernel);
+      // The serdes' registry reports calls under way, so that readiness turns 503 as soon as the registry is slow.
+      ServiceHealth health = new ServiceHealth();
+      CellstreamSerdes serdes = CellstreamSerdes.using(new WatchedSchemaRegistry(schemaRegistry, health));
+      service = new CellstreamService(config.stream(), streams, serdes, registry, kernel, health);
       ensureTopics(service, config);
       admin = new ModelAdmin(service, new ModelRecords(serdes.models(), config.stream().topics().models()),
           service.clientProperties());

@@ -27,6 +27,7 @@ public record CellstreamConfig(
     String applicationId,
     String schemaRegistryUrl,
     String schemaRegistryBasicAuth,
+    Duration schemaRegistryTimeout,
     StreamSettings stream,
     Properties kafka,
     boolean createTopics,
@@ -47,6 +48,7 @@ public record CellstreamConfig(
       new Key("application.id", "cellstream", "Kafka Streams application id: instances with the same id share the work; a replay uses its own."),
       new Key("bootstrap.servers", "127.0.0.1:9092", "Kafka brokers."),
       new Key("schema.registry.url", "http://127.0.0.1:8081", "Confluent-compatible schema registry (Confluent, Apicurio's /apis/ccompat/v7, Karapace...)."),
+      new Key("schema.registry.request.timeout.ms", String.valueOf(io.cellstream.serde.SchemaRegistryClient.DEFAULT_TIMEOUT.toMillis()), "How long one request to the registry may take (connect and answer); a call is tried 3 times. A stream thread that needs a schema it has not cached yet waits for the registry as long as it takes, retrying; this decides how soon each try gives up."),
       new Key("processing.guarantee", "exactly_once_v2", "exactly_once_v2 or at_least_once."),
       new Key("num.stream.threads", "1", "Stream threads per instance."),
       new Key("num.standby.replicas", "1", "Warm copies of each task's stores on other instances (none with a single instance): a failover resumes from a copy that is up to date instead of replaying the changelog."),
@@ -145,6 +147,7 @@ public record CellstreamConfig(
     if (registry != null && !(registry.startsWith("http://") || registry.startsWith("https://"))) {
       problems.add("schema.registry.url: must start with http:// or https://, got '" + registry + "' (" + p.source("schema.registry.url") + ")");
     }
+    int registryTimeoutMs = p.integer("schema.registry.request.timeout.ms", 100, 600_000);
     String guarantee = p.string("processing.guarantee");
     if (guarantee != null && !guarantee.equals("exactly_once_v2") && !guarantee.equals("at_least_once")) {
       problems.add("processing.guarantee: exactly_once_v2 or at_least_once, got '" + guarantee + "' (" + p.source("processing.guarantee") + ")");
@@ -265,7 +268,8 @@ public record CellstreamConfig(
         kafka.setProperty(key, e.getValue().value());
       }
     }
-    return new CellstreamConfig(appId, registry, s.value("basic.auth.user.info"), stream, kafka, create, partitions,
+    return new CellstreamConfig(appId, registry, s.value("basic.auth.user.info"), Duration.ofMillis(registryTimeoutMs),
+        stream, kafka, create, partitions,
         (short) replication, httpHost, httpPort, token == null || token.isEmpty() ? null : token,
         Duration.ofSeconds(shutdownSeconds), s);
   }

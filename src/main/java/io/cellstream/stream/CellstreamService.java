@@ -46,7 +46,7 @@ public final class CellstreamService implements AutoCloseable {
   private final StreamMetrics metrics;
   private final Topology topology;
   private final KafkaStreams streams;
-  private final ServiceHealth health = new ServiceHealth();
+  private final ServiceHealth health;
   private final String entitySubtopology; // the subtopology that holds the entities' memories
   private volatile RecordLimits limits;
   private volatile boolean limitsRead;
@@ -62,6 +62,16 @@ public final class CellstreamService implements AutoCloseable {
    */
   public CellstreamService(StreamSettings settings, Properties streamsProperties, CellstreamSerdes serdes,
       MeterRegistry registry, LstmKernel kernel) {
+    this(settings, streamsProperties, serdes, registry, kernel, new ServiceHealth());
+  }
+
+  /**
+   * @param health where this instance's troubles are gathered for readiness; the serdes' registry may report its
+   *     calls there ({@link WatchedSchemaRegistry})
+   */
+  public CellstreamService(StreamSettings settings, Properties streamsProperties, CellstreamSerdes serdes,
+      MeterRegistry registry, LstmKernel kernel, ServiceHealth health) {
+    this.health = health;
     this.settings = settings;
     this.streamsProperties = withDefaults(streamsProperties);
     this.metrics = new StreamMetrics(registry);

@@ -28,7 +28,8 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  *
  * <p>Held labels age by stream time (the latest record timestamp of the task), so that a service that stalled or
  * restarted does not give up labels whose events are still on their way. Labels are given up when their entity
- * sees its next record, and by a sweep every second of stream time for the entities that see none.
+ * sees its next record, and by a sweep every second for the entities that see none (with the wall-clock time the
+ * task has been quiet added to its stream time, so that a stream that stops still ends its held labels).
  */
 final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
@@ -48,6 +49,8 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
 
   private ProcessorContext<byte[], byte[]> context;
   private EntityStore entities;
+  private long streamTimeSeen;
+  private long wallWhenStreamTimeMoved;
 
   LabelProcessor(StreamSettings settings, AvroSerde<Label> labels, DeadLetters deadLetters, StreamMetrics metrics,
       Supplier<RecordLimits> limits, RegistryRetry registry) {
@@ -69,7 +72,24 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     this.context = context;
     this.entities = new EntityStore(context.getStateStore(CellstreamTopology.ENTITY_STORE),
         context.getStateStore(CellstreamTopology.HELD_LABELS_STORE), labelJoin, metrics, limits, settings.maxStateBytes());
-    context.schedule(Duration.ofSeconds(1), PunctuationType.STREAM_TIME, this::sweep);
+    streamTimeSeen = context.currentStreamTimeMs();
+    wallWhenStreamTimeMoved = context.currentSystemTimeMs();
+    context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::sweep);
+  }
+
+  /**
+   * The clock the sweep gives labels up by: stream time, and while the task's stream time stands still (no new
+   * record), stream time plus the wall-clock time it has stood still. A stream that moves is judged by its records'
+   * timestamps alone (a backlog being caught up gives up nothing early); a stream that went quiet still ends its
+   * held labels, one hold time after its last record.
+   */
+  private long sweepClock(long wallNow) {
+    long streamTime = context.currentStreamTimeMs();
+    if (streamTime != streamTimeSeen) {
+      streamTimeSeen = streamTime;
+      wallWhenStreamTimeMoved = wallNow;
+    }
+    return streamTime + Math.max(0, wallNow - wallWhenStreamTimeMoved);
   }
 
   @Override
@@ -135,8 +155,9 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     entities.write(entityId, state, fitted);
   }
 
-  /** Gives up the held labels that waited too long on entities that saw no record since (stream time). */
-  private void sweep(long streamTime) {
+  /** Gives up the held labels that waited too long on entities that saw no record since ({@link #sweepClock}). */
+  private void sweep(long wallNow) {
+    long streamTime = sweepClock(wallNow);
     for (EntityStore.Due due : entities.due(streamTime, SWEEP_BATCH)) {
       boolean stored = entities.load(due.entityId(), state);
       entities.forgetStale(due);

@@ -3,6 +3,7 @@ package io.cellstream.stream;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What keeps this instance from doing its work right now, for {@code /health/ready}: a stream thread waiting for
@@ -19,7 +20,15 @@ public final class ServiceHealth {
     }
   }
 
+  /** A call to a dependency that has not come back after this long makes the instance not ready. */
+  public static final long SLOW_CALL_MS = 1_000;
+
+  /** A call under way. */
+  private record Call(String dependency, String what, String thread, long startedNanos) {}
+
   private final Map<String, Stall> stalls = new ConcurrentHashMap<>();
+  private final Map<Long, Call> calls = new ConcurrentHashMap<>();
+  private final AtomicLong callIds = new AtomicLong();
   private volatile String kafkaProblem;   // null while the probe gets answers
   private volatile Instant kafkaProblemSince;
   private volatile boolean closing;
@@ -33,6 +42,17 @@ public final class ServiceHealth {
   /** The calling thread got its answer. */
   void recovered() {
     stalls.remove(Thread.currentThread().getName());
+  }
+
+  /** A call to {@code dependency} starts on this thread; pass the id to {@link #callEnded}. */
+  long callStarted(String dependency, String what) {
+    long id = callIds.incrementAndGet();
+    calls.put(id, new Call(dependency, what, Thread.currentThread().getName(), System.nanoTime()));
+    return id;
+  }
+
+  void callEnded(long id) {
+    calls.remove(id);
   }
 
   void kafkaUnreachable(String problem) {
@@ -65,6 +85,14 @@ public final class ServiceHealth {
     }
     for (Stall s : stalls.values()) {
       b.append(b.isEmpty() ? "" : "; ").append(s.describe());
+    }
+    long now = System.nanoTime();
+    for (Call c : calls.values()) {
+      long ms = (now - c.startedNanos()) / 1_000_000;
+      if (ms >= SLOW_CALL_MS && !stalls.containsKey(c.thread())) {
+        b.append(b.isEmpty() ? "" : "; ").append(c.thread()).append(" has waited ").append(ms).append(" ms for the ")
+            .append(c.dependency()).append(" to ").append(c.what());
+      }
     }
     return b.isEmpty() ? null : b.toString();
   }

@@ -53,6 +53,16 @@ class KnownBenignLogLinesTest {
         .as("with the broker's message appended").isEqualTo(FilterReply.DENY);
   }
 
+  /** Every single instance logs it at each rebalance since num.standby.replicas defaults to 1 (the chaos suite's). */
+  @Test
+  void noRoomForTheStandbyCopiesOfASingleInstanceIsBenign() {
+    String logger = "org.apache.kafka.streams.processor.internals.assignment.DefaultStandbyTaskAssignor";
+    assertThat(decide(logger, Level.WARN, "Unable to assign 1 of 1 standby tasks for task [0_3]. There is not enough"
+        + " available capacity. You should increase the number of application instances to maintain the requested"
+        + " number of standby replicas.", null)).isEqualTo(FilterReply.DENY);
+    assertThat(decide(logger, Level.WARN, "Some other assignor trouble", null)).isEqualTo(FilterReply.NEUTRAL);
+  }
+
   /** Seen when two `run --embedded` started side by side (each on its own fresh broker). */
   @Test
   void anInternalTopicThatAnotherRequestJustCreatedIsBenign() {

@@ -205,6 +205,7 @@ class CellstreamTopologyTest {
       // Nothing comes for the held two: once stream time has moved on by the hold, the sweep gives them up.
       f.advance(f.settings.holding().maxAgeMillis() + 5_000);
       f.send(f.event("c", "c0", randomX(r, 3), null));
+      f.driver.advanceWallClockTime(Duration.ofSeconds(1)); // the sweep's tick
       List<DeadLetter> unmatched = f.readDeadLetters();
       assertThat(unmatched).extracting(DeadLetter::getReason).containsExactly("label-unmatched", "label-unmatched");
       assertThat(unmatched).extracting(d -> new String(d.getKey().array(), StandardCharsets.UTF_8))

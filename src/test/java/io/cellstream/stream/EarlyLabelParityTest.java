@@ -84,6 +84,7 @@ class EarlyLabelParityTest {
       }
       f.send(Event.newBuilder().setEntityId("closing").setEventId("closing-0").setFeatures(zeros)
           .setEventTime(Instant.ofEpochMilli(lastTime + holding.maxAgeMillis() + 10_000)).build());
+      f.driver.advanceWallClockTime(java.time.Duration.ofSeconds(1)); // the sweep's tick
       topology.addAll(f.readPredictions());
       local.flush();
 

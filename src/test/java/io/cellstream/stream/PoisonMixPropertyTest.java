@@ -130,6 +130,7 @@ class PoisonMixPropertyTest {
       // Stream time past the hold: what is still held is given up now. This event is counted too.
       f.advance(120_000);
       f.send(f.event("late", "late-0", x(r, 3), null));
+      f.driver.advanceWallClockTime(java.time.Duration.ofSeconds(1)); // the sweep's tick
       eventsIn++;
 
       List<Prediction> predictions = f.readPredictions();
