@@ -55,7 +55,7 @@ public final class CellstreamService implements AutoCloseable {
   private Thread probe;
 
   /** How often the Kafka probe asks; two missed answers in a row make the instance not ready. */
-  static final long PROBE_INTERVAL_MS = 2_000;
+  static final long PROBE_INTERVAL_MS = 1_000;
 
   /**
    * @param streamsProperties Kafka Streams and client settings; application.id and bootstrap.servers required
@@ -269,14 +269,14 @@ public final class CellstreamService implements AutoCloseable {
     Properties p = adminProperties();
     p.put(AdminClientConfig.CLIENT_ID_CONFIG, streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG)
         + "-readiness-probe-" + Integer.toHexString(System.identityHashCode(this)));
-    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "2000");
     probeAdmin = Admin.create(p);
     probe = new Thread(() -> {
       int misses = 0;
       while (!Thread.currentThread().isInterrupted()) {
         try {
-          probeAdmin.describeCluster(new DescribeClusterOptions().timeoutMs(3000)).clusterId().get(4, TimeUnit.SECONDS);
+          probeAdmin.describeCluster(new DescribeClusterOptions().timeoutMs(2000)).clusterId().get(3, TimeUnit.SECONDS);
           misses = 0;
           health.kafkaReachable();
         } catch (InterruptedException e) {

@@ -196,11 +196,14 @@ class ChaosIT {
         long readyAgainAfter = System.currentTimeMillis() - restartedAt;
         load.awaitDone(Duration.ofSeconds(180));
         ChaosHarness.Tally t = h.awaitAllAccountedFor(ACCOUNTED);
-        row("broker stopped for ~10 s and restarted under load", t, "not ready " + seconds(notReadyAfter)
-            + " after the stop, ready " + seconds(readyAgainAfter) + " after the restart; label dead letters "
-            + t.reasons());
+        row("broker stopped for ~10 s and restarted under load (hold 15 s)", t, "not ready " + seconds(notReadyAfter)
+            + " after the stop, ready " + seconds(readyAgainAfter) + " after the restart; dead letters " + t.reasons());
         assertExactlyOnce(t);
-        assertThat(t.deadLetters()).isEmpty();
+        // Every event is predicted. Labels the load could only write once the broker was back came seconds after
+        // their events, which the service had processed meanwhile: too late for a window of 32 steps, each a dead
+        // letter with its bytes, none lost.
+        assertThat(t.eventDeadLetters()).isZero();
+        assertThat(t.reasons().keySet()).isSubsetOf("label-too-late", "label-unmatched");
         ChaosHarness.assertNoThreadDied(a);
         assertThat(h.terminate(a)).as(a.describe()).isZero();
       }
