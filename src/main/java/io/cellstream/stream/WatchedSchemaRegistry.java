@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 public final class WatchedSchemaRegistry implements SchemaRegistry {
 
   /** A call this slow is logged (it held a stream thread up). */
-  static final long SLOW_CALL_LOG_MS = 5_000;
+  static final long SLOW_CALL_LOG_MS = 10_000;
   private static final Logger log = LoggerFactory.getLogger(WatchedSchemaRegistry.class);
 
   private final SchemaRegistry registry;
