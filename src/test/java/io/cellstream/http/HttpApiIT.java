@@ -130,7 +130,7 @@ class HttpApiIT {
     int inline = ENTITIES.size() * (EVENTS_PER_ENTITY / 3);
     assertThat(value(text, "cellstream_labels_total{outcome=\"matched\"}")).isEqualTo(inline + 1);
     assertThat(value(text, "cellstream_labels_total{outcome=\"expired\"}")).isEqualTo(1);
-    assertThat(value(text, "cellstream_labels_total{outcome=\"unknown-entity\"}")).isEqualTo(1);
+    assertThat(value(text, "cellstream_labels_total{outcome=\"held\"}")).as("the label of an entity not seen yet").isEqualTo(1);
     assertThat(value(text, "cellstream_training_examples_total")).isEqualTo(inline + 1);
     assertThat(value(text, "cellstream_prequential_pairs")).isEqualTo(inline + 1);
     assertThat(value(text, "cellstream_prequential_logloss")).isPositive().isFinite();

@@ -53,7 +53,9 @@ class LoopIT {
         int expected = Math.min(events.size(), from + chunk);
         await().atMost(Duration.ofSeconds(60)).until(() -> h.predictions().size() >= expected);
         if (from > 0) {
-          await().atMost(Duration.ofSeconds(60)).until(() -> service.models().current().version() > version);
+          // The first predictions may come before version 1 reaches this instance (they use the same parameters).
+          await().atMost(Duration.ofSeconds(60)).until(() -> service.models().current() != null
+              && service.models().current().version() > version);
         }
       }
       List<Prediction> preds = h.predictions();
