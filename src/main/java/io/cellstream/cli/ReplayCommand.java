@@ -524,8 +524,8 @@ public final class ReplayCommand implements Callable<Integer> {
         producer.send(new ProducerRecord<>(r.event() ? topics.events() : topics.labels(), r.partition(), r.timestamp(),
             r.key(), r.value(), r.headers()));
         produced.incrementAndGet();
-        if (!r.event() && r.parsed() != null) {
-          labels.incrementAndGet();
+        if (r.parsed() instanceof TaskLabel || r.parsed() instanceof TaskEvent e && e.target() != null) {
+          labels.incrementAndGet(); // delayed labels and labels inline on their event
         }
       }
       producer.flush();
