@@ -31,6 +31,15 @@ class LauncherFlagsTest {
     List<String> launcher = Arrays.asList(m.group(1).trim().split("\\s+"));
     assertThat(String.join(" ", launcher)).as("bin/cellstream").contains(String.join(" ", pom));
 
+    // The container's entry point (its runtime has the incubator module baked in by jlink --add-options).
+    String entrypoint = Files.readAllLines(Path.of("docker", "Dockerfile")).stream()
+        .filter(l -> l.startsWith("ENTRYPOINT")).findFirst().orElse("");
+    for (String flag : pom) {
+      if (!flag.startsWith("--add-modules") && !flag.equals("jdk.incubator.vector")) {
+        assertThat(entrypoint).as("docker/Dockerfile ENTRYPOINT").contains("\"" + flag + "\"");
+      }
+    }
+
     List<String> thisJvm = ManagementFactory.getRuntimeMXBean().getInputArguments();
     assertThat(thisJvm).as("this test JVM's arguments").contains("--sun-misc-unsafe-memory-access=allow",
         "--enable-native-access=ALL-UNNAMED");

@@ -76,7 +76,7 @@ public final class EvalCommand implements Callable<Integer> {
       description = "Where to write report.html and report.json. Default: reports/eval-<time>.")
   Path reportDir;
 
-  @Option(names = "--json", description = "End with one line of JSON: per model, the final windowed primary metric.")
+  @Option(names = "--json", description = "End with one line of JSON on standard output: per model, the final windowed primary metric (with --sweep-lags or --seeds: every row of the table).")
   boolean json;
 
   @Override
@@ -117,6 +117,9 @@ public final class EvalCommand implements Callable<Integer> {
       Files.writeString(dir.resolve("lag-sweep.md"), table);
       out.print(table);
       out.println("reports: " + dir.toAbsolutePath());
+      if (json) {
+        out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(java.util.Map.of("rows", rows)));
+      }
       out.flush();
       return 0;
     }

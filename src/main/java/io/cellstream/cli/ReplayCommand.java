@@ -150,6 +150,9 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "1800", description = "Give up when the replay has not finished after this long. Default: ${DEFAULT-VALUE}.")
   long timeoutSeconds;
 
+  /** Why a paced replay did not finish, and the exit code that says so. */
+  private record Failure(String message, int exitCode) {}
+
   /** A record of the range as read: where it was, its bytes, and what the evaluation makes of it. */
   private record Raw(boolean event, int partition, long timestamp, byte[] key, byte[] value, Headers headers,
       StreamRecord parsed, long time) {}
@@ -229,7 +232,6 @@ public final class ReplayCommand implements Callable<Integer> {
           : (modelSpec.task() == io.cellstream.lstm.Task.REGRESSION ? List.of("lastvalue", "mean") : List.of("nomemory", "majority"));
       Map<String, Object> run = new LinkedHashMap<>();
       long started = System.nanoTime();
-      String outcome;
       if (factor == 0) {
         // Strictly prequential: a version after every example, so that the model in use has learned from every
         // label before the event it predicts (the configured publish policy is the live service's trade-off).
@@ -242,16 +244,15 @@ public final class ReplayCommand implements Callable<Integer> {
             + "learning from every earlier label");
         run.put("lstm.finalModelVersion", service.version());
         run.put("lstm.examplesLearned", service.trainer() == null ? 0 : service.trainer().examplesSeen());
-        outcome = null;
       } else {
         learners.learners(info, lstm, names, "lstm-inprocess").forEach(session::add);
         ModelTrack track = session.addExternal("lstm");
         String id = replayId != null ? replayId : live.applicationId() + "-replay-" + stamp;
-        outcome = paced(live, admin, client, serdes, partitions, id, start, raws, events, factor, session, track, run,
-            err, started);
-        if (outcome != null) {
-          err.println("cellstream replay: " + outcome);
-          return outcome.startsWith("the replay's stream processing failed") ? RunCommand.EXIT_FAILED : 1;
+        Failure failure = paced(live, admin, client, serdes, partitions, id, start, raws, events, factor, session, track,
+            run, err, started);
+        if (failure != null) {
+          err.println("cellstream replay: " + failure.message());
+          return failure.exitCode();
         }
       }
       session.finish();
@@ -367,7 +368,7 @@ public final class ReplayCommand implements Callable<Integer> {
    * Paced: the range is produced into the replay's own topics at the records' spacing, a private service runs
    * over them; its predictions are scored as they arrive. Returns null when it finished, else why not.
    */
-  private String paced(CellstreamConfig live, Admin admin, Properties client, CellstreamSerdes serdes, int partitions,
+  private Failure paced(CellstreamConfig live, Admin admin, Properties client, CellstreamSerdes serdes, int partitions,
       String id, ModelVersion start, List<Raw> raws, long events, double factor, EvalSession session, ModelTrack lstm,
       Map<String, Object> run, PrintWriter err, long started) throws Exception {
     StreamSettings.Topics topics = new StreamSettings.Topics(id + "-events", id + "-labels", id + "-predictions",
@@ -433,10 +434,10 @@ public final class ReplayCommand implements Callable<Integer> {
       while (true) {
         boolean finished = predicted + (long) runner.service().metrics().deadLettersTotal() >= events;
         if (!finished && System.nanoTime() > deadline) {
-          return "timed out with " + predicted + " of " + events + " events predicted";
+          return new Failure("timed out with " + predicted + " of " + events + " events predicted", 1);
         }
         if (!runner.service().isAlive()) {
-          return "the replay's stream processing failed: " + runner.service().fatalError();
+          return new Failure("the replay's stream processing failed: " + runner.service().fatalError(), RunCommand.EXIT_FAILED);
         }
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           Prediction pr = serdes.predictions().decode(topics.predictions(), r.value());
@@ -524,8 +525,8 @@ public final class ReplayCommand implements Callable<Integer> {
         producer.send(new ProducerRecord<>(r.event() ? topics.events() : topics.labels(), r.partition(), r.timestamp(),
             r.key(), r.value(), r.headers()));
         produced.incrementAndGet();
-        if (!r.event() && r.parsed() != null) {
-          labels.incrementAndGet();
+        if (r.parsed() instanceof TaskLabel || r.parsed() instanceof TaskEvent e && e.target() != null) {
+          labels.incrementAndGet(); // delayed labels and labels inline on their event
         }
       }
       producer.flush();

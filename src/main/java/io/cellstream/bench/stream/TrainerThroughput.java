@@ -64,12 +64,15 @@ final class TrainerThroughput {
     }
   }
 
+  /** A rate measured two ways: per second of wall clock, and per second of CPU of the threads doing the work. */
+  record Rate(double perWallSecond, double perCpuSecond) {}
+
   /**
-   * Windows/s of BPTT + Adam in minibatches of {@code settings.batchSize()}, in-process on this thread, over the
-   * examples (cycled) for about {@code seconds}, after a warm-up of the same length.
+   * BPTT + Adam in minibatches of {@code settings.batchSize()}, in-process on this thread, over the examples
+   * (cycled) for about {@code seconds}, after a warm-up of the same length: windows per second.
    */
-  static double kernelWindowsPerSecond(ModelSpec spec, LearnerSettings settings, LstmKernel kernel,
-      List<TrainingExample> examples, double seconds) {
+  static Rate kernelWindows(ModelSpec spec, LearnerSettings settings, LstmKernel kernel, List<TrainingExample> examples,
+      double seconds) {
     LstmCell cell = new LstmCell(spec, settings.forgetBias(), kernel);
     MinibatchTrainer t = MinibatchTrainer.create(cell, Init.uniform(spec, 42, settings.forgetBias()).data(),
         settings.adam(), settings.trainerConfig());
@@ -77,7 +80,9 @@ final class TrainerThroughput {
     return run(t, examples, settings.batchSize(), seconds);
   }
 
-  private static double run(MinibatchTrainer t, List<TrainingExample> examples, int batch, double seconds) {
+  private static Rate run(MinibatchTrainer t, List<TrainingExample> examples, int batch, double seconds) {
+    var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long cpu0 = threads.getCurrentThreadCpuTime();
     long start = System.nanoTime();
     long end = start + (long) (seconds * 1e9);
     long windows = 0;
@@ -90,6 +95,8 @@ final class TrainerThroughput {
       t.update();
       windows += batch;
     }
-    return windows / ((System.nanoTime() - start) / 1e9);
+    double wall = (System.nanoTime() - start) / 1e9;
+    double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
+    return new Rate(windows / wall, windows / cpu);
   }
 }
