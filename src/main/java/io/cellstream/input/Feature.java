@@ -74,7 +74,7 @@ public record Feature(Kind kind, FieldPath field, int buckets, ZoneId zone, Stri
     if (kind == Kind.CAT) {
       b.append(", ").append(buckets);
     }
-    if (zone != null && !zone.getId().equals("UTC")) {
+    if (zone != null && !zone.equals(java.time.ZoneOffset.UTC)) {
       b.append(", ").append(zone.getId());
     }
     if (defaultValue != null) {

@@ -131,7 +131,7 @@ public final class FeatureList {
         zone = ZoneOffset.UTC;
         if (positional.size() >= 2) {
           try {
-            zone = ZoneId.of(positional.get(1));
+            zone = ZoneId.of(positional.get(1)).normalized();
           } catch (DateTimeException e) {
             throw new IllegalArgumentException("'" + item + "': unknown time zone '" + positional.get(1)
                 + "' (a region such as Europe/Paris, or an offset such as +02:00)");

@@ -30,7 +30,7 @@ public final class Transforms {
 
   /** cat(f, N): the one-hot bucket of a category, FNV-1a-32 as an unsigned number mod N. */
   public static int bucket(String category, int buckets) {
-    return (int) Integer.remainderUnsigned(fnv1a32(category), buckets);
+    return Integer.remainderUnsigned(fnv1a32(category), buckets);
   }
 
   /** The local time of day in {@code zone} as epoch milliseconds shifted by the zone's offset at that instant. */
