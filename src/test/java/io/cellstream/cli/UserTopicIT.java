@@ -260,6 +260,23 @@ class UserTopicIT {
       assertThat(d.getReason()).isEqualTo("missing-field");
       assertThat(d.getField()).isEqualTo("of");
     }
+
+    // replay reads the same records through the same input layer, for the LSTM and its baselines alike
+    List<String> args = new ArrayList<>(List.of("replay", "--json", "--report-dir", stateDir.resolve("report").toString()));
+    for (var e : s.all().entrySet()) {
+      if (!"default".equals(e.getValue().source())) {
+        args.add("--set");
+        args.add(e.getKey() + "=" + e.getValue().value());
+      }
+    }
+    ImportReplayIT.Run replay = ImportReplayIT.cli(args.toArray(new String[0]));
+    assertThat(replay.exit()).as(replay.err()).isZero();
+    assertThat(replay.err()).contains("120 events and 61 labels (1 of them unusable");
+    String[] lines = replay.out().strip().split("\n");
+    var summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines[lines.length - 1]);
+    for (String model : List.of("lstm", "nomemory", "majority")) {
+      assertThat(summary.path("models").path(model).path("scored").asLong()).as(model).isEqualTo(60);
+    }
   }
 
   private record StreamTopics(String events, String labels, String predictions, String deadLetters) {
