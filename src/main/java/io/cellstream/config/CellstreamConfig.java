@@ -182,7 +182,10 @@ public record CellstreamConfig(
     if (mapping != null && mapping.features() != null) {
       int width = mapping.features().width();
       Settings.Value given = s.get("cellstream.model.input-size");
-      if (given != null && !"default".equals(given.source()) && p.ok("cellstream.model.input-size") && d != width) {
+      // The documented file lists the default (16): a copy of it must not clash with the features.
+      boolean isDefault = given == null || "default".equals(given.source())
+          || given.value().trim().equals(defaults().get("cellstream.model.input-size"));
+      if (!isDefault && p.ok("cellstream.model.input-size") && d != width) {
         problems.add("cellstream.model.input-size: " + d + " disagrees with cellstream.features, which make " + width
             + " inputs (" + given.source() + "); leave it unset with avro or json");
       }
