@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * whatever their timestamps (retention.ms -1), so something must trim them. Any instance may run it (the offsets are
  * the group's); a failure is logged and tried again next time.
  */
-final class RepartitionPurge {
+public final class RepartitionPurge {
 
   private static final Logger log = LoggerFactory.getLogger(RepartitionPurge.class);
   /** Every 30 probes of the Kafka probe (one a second). */
@@ -35,7 +35,7 @@ final class RepartitionPurge {
   }
 
   /** The purge for {@code settings}' repartition topics, or null when it has none. */
-  static RepartitionPurge of(StreamSettings settings, String applicationId) {
+  public static RepartitionPurge of(StreamSettings settings, String applicationId) {
     List<String> topics = new ArrayList<>();
     if (settings.mapping().repartitionsEvents()) {
       topics.add(settings.topics().eventsByEntity());
@@ -46,7 +46,8 @@ final class RepartitionPurge {
     return topics.isEmpty() ? null : new RepartitionPurge(applicationId, topics);
   }
 
-  void run(Admin admin) {
+  /** Deletes what the group has committed of the repartition topics; logs (once) and returns when it cannot. */
+  public void run(Admin admin) {
     try {
       Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
           .partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);

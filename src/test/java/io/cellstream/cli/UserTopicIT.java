@@ -197,6 +197,18 @@ class UserTopicIT {
       assertThat(before.count(0)).isGreaterThan(examples); // every step of every example
       assertThat(before.mean(1)).isBetween(2.0, 6.0);     // ln(1 + amount), amounts of e^0..e^7
       assertThat(decoded.getLast().getModelVersion()).isGreaterThan(1);
+
+      // what went round the repartition topic and is committed is deleted from it (as the service does every 30 s)
+      String byEntity = config.stream().topics().eventsByEntity();
+      try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", SharedStack.bootstrapServers()))) {
+        io.cellstream.stream.RepartitionPurge.of(config.stream(), config.applicationId()).run(admin);
+        var earliest = new HashMap<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec>();
+        for (int i = 0; i < 3; i++) {
+          earliest.put(new org.apache.kafka.common.TopicPartition(byEntity, i), org.apache.kafka.clients.admin.OffsetSpec.earliest());
+        }
+        long deleted = admin.listOffsets(earliest).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+        assertThat(deleted).as("records deleted from %s", byEntity).isGreaterThan(40);
+      }
     }
 
     // A restart: the trainer continues its statistics from its store (not from zero) with the next examples.

@@ -229,4 +229,20 @@ class CellstreamConfigTest {
     assertThatThrownBy(() -> CellstreamConfig.from(stray)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("cellstream.features: applies to cellstream.input.format=avro or json");
   }
+
+  /** The example of docs/operations.md ("Your own topics") is a configuration that works as printed. */
+  @Test
+  void theOperationsGuidesExampleOfYourOwnTopicsParses(@TempDir Path dir) throws IOException {
+    String doc = Files.readString(Path.of("docs/operations.md"));
+    int at = doc.indexOf("```properties", doc.indexOf("### Your own topics"));
+    String block = doc.substring(doc.indexOf('\n', at) + 1, doc.indexOf("```", at + 3));
+    Path file = dir.resolve("own.properties");
+    Files.writeString(file, block);
+    CellstreamConfig c = CellstreamConfig.from(defaults().withFile(file));
+    assertThat(c.stream().mapping().format()).isEqualTo(io.cellstream.input.InputFormat.AVRO);
+    assertThat(c.stream().mapping().entity().toString()).isEqualTo("card.id");
+    // log 1 + cat 32 + bool 1 + hour 2 + weekday 2 + since 1 + prev_target K + 1 = 2
+    assertThat(c.stream().spec().inputSize()).isEqualTo(41);
+    assertThat(c.stream().mapping().labelsTarget().toString()).isEqualTo("chargeback");
+  }
 }
