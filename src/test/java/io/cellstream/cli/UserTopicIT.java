@@ -274,14 +274,16 @@ class UserTopicIT {
     }
 
     // replay reads the same records through the same input layer, for the LSTM and its baselines alike
-    List<String> args = new ArrayList<>(List.of("replay", "--json", "--report-dir", stateDir.resolve("report").toString()));
+    List<String> args = new ArrayList<>(List.of("replay", "--json"));
     for (var e : s.all().entrySet()) {
       if (!"default".equals(e.getValue().source())) {
         args.add("--set");
         args.add(e.getKey() + "=" + e.getValue().value());
       }
     }
-    ImportReplayIT.Run replay = ImportReplayIT.cli(args.toArray(new String[0]));
+    List<String> strict = new ArrayList<>(args);
+    strict.addAll(List.of("--report-dir", stateDir.resolve("report").toString()));
+    ImportReplayIT.Run replay = ImportReplayIT.cli(strict.toArray(new String[0]));
     assertThat(replay.exit()).as(replay.err()).isZero();
     assertThat(replay.err()).contains("120 events and 61 labels (1 of them unusable");
     String[] lines = replay.out().strip().split("\n");
@@ -289,6 +291,15 @@ class UserTopicIT {
     for (String model : List.of("lstm", "nomemory", "majority")) {
       assertThat(summary.path("models").path(model).path("scored").asLong()).as(model).isEqualTo(60);
     }
+
+    // paced: the copies go through a private service instance with the same input settings
+    args.addAll(List.of("--pace", "100000x", "--replay-id", prefix + "-paced", "--report-dir",
+        stateDir.resolve("paced").toString()));
+    ImportReplayIT.Run paced = ImportReplayIT.cli(args.toArray(new String[0]));
+    assertThat(paced.exit()).as(paced.err()).isZero();
+    lines = paced.out().strip().split("\n");
+    summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines[lines.length - 1]);
+    assertThat(summary.path("models").path("lstm").path("scored").asLong()).isEqualTo(60);
   }
 
   private record StreamTopics(String events, String labels, String predictions, String deadLetters) {
