@@ -564,6 +564,12 @@ public final class ReplayCommand implements Callable<Integer> {
     CheckedEvent ev = reader.newEvent();
     CheckedLabel lb = reader.newLabel();
     boolean cellstreamEvents = !reader.mapping().format().isUserRecord();
+    boolean cellstreamLabels = !reader.mapping().labelsFormat().isUserRecord();
+    // A record the input layer refuses has no time of its own (the record timestamp is when it was written, maybe years
+    // after its neighbours' event times, and a paced replay would wait that long for it): it takes the time of the
+    // usable record before it on its partition, or of the next one.
+    Map<Integer, Long> lastTime = new HashMap<>();
+    Map<Integer, List<Integer>> waitingForTime = new HashMap<>();
     try (KafkaConsumer<byte[], byte[]> consumer = consumer(client)) {
       List<TopicPartition> tps = new ArrayList<>();
       for (int p = 0; p < partitions; p++) {
@@ -593,7 +599,7 @@ public final class ReplayCommand implements Callable<Integer> {
           byte[] value = r.value();
           Headers headers = r.headers();
           StreamRecord parsed = null;
-          long time = r.timestamp();
+          Long time = null;
           try {
             if (events) {
               Header h = headers.lastHeader(InputReader.EVENT_ID_HEADER);
@@ -617,6 +623,8 @@ public final class ReplayCommand implements Callable<Integer> {
                       target != null ? LabelMode.INLINE : LabelMode.DELAYED, EventRole.STEP, 0, 0, 0, 0,
                       cellstreamEvents ? null : ev.copy());
                 }
+              } else if (cellstreamEvents && value != null) {
+                time = serdes.events().decode(topic, value).getEventTime().toEpochMilli(); // refused, but it has one
               }
             } else {
               Rejection no = reader.label(topic, r.partition(), r.offset(), r.timestamp(), r.key(), value, lb);
@@ -626,6 +634,9 @@ public final class ReplayCommand implements Callable<Integer> {
                 if (target != null) {
                   parsed = new TaskLabel(lb.entityId(), lb.eventId(), time, target);
                 }
+              } else if (cellstreamLabels && value != null) {
+                var l = serdes.labels().decode(topic, value);
+                time = l.getLabelTime() != null ? l.getLabelTime().toEpochMilli() : r.timestamp();
               }
             }
           } catch (SerdeException | RuntimeException ex) {
@@ -634,7 +645,20 @@ public final class ReplayCommand implements Callable<Integer> {
           if (parsed == null) {
             unusable[0]++;
           }
-          out.add(new Raw(events, r.partition(), r.timestamp(), r.key(), value, headers, parsed, time));
+          if (time != null) {
+            for (int i : waitingForTime.getOrDefault(r.partition(), List.of())) {
+              Raw w = out.get(i);
+              out.set(i, new Raw(w.event(), w.partition(), w.timestamp(), w.key(), w.value(), w.headers(), null, time));
+            }
+            waitingForTime.remove(r.partition());
+            lastTime.put(r.partition(), time);
+          } else if (lastTime.containsKey(r.partition())) {
+            time = lastTime.get(r.partition());
+          } else {
+            waitingForTime.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(out.size());
+          }
+          out.add(new Raw(events, r.partition(), r.timestamp(), r.key(), value, headers, parsed,
+              time != null ? time : r.timestamp()));
           n++;
         }
         // Positions, not record offsets: transaction markers take offsets but are never returned as records.
@@ -642,6 +666,17 @@ public final class ReplayCommand implements Callable<Integer> {
           if (consumer.position(tp) >= end.get(tp)) {
             done.put(tp, true);
           }
+        }
+      }
+    }
+    // a partition with no usable record at all: its records take the earliest time of the others
+    long earliest = lastTime.isEmpty() ? Long.MAX_VALUE : out.stream().filter(x -> x.parsed() != null)
+        .mapToLong(Raw::time).min().orElse(Long.MAX_VALUE);
+    if (earliest != Long.MAX_VALUE) {
+      for (List<Integer> waiting : waitingForTime.values()) {
+        for (int i : waiting) {
+          Raw w = out.get(i);
+          out.set(i, new Raw(w.event(), w.partition(), w.timestamp(), w.key(), w.value(), w.headers(), null, earliest));
         }
       }
     }
