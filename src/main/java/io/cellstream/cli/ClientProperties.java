@@ -17,7 +17,15 @@ final class ClientProperties {
 
   private ClientProperties() {}
 
-  /** Writes the file for {@code config} on {@code stack}; returns it. */
+  /**
+   * Removes the file an earlier run left in a kept {@code --data-dir}: its addresses are gone, and while the file is
+   * absent until {@link #write} a script can wait for it to know that this run is ready.
+   */
+  static void removeStale(EmbeddedStack stack) throws IOException {
+    Files.deleteIfExists(stack.directory().orElseThrow().resolve(FILE));
+  }
+
+  /** Writes the file for {@code config} on {@code stack}, once the service runs; returns it. */
   static Path write(EmbeddedStack stack, CellstreamConfig config) throws IOException {
     var topics = config.stream().topics();
     String text = "# The embedded broker and registry of a running cellstream command; its addresses change on every"

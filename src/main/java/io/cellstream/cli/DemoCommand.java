@@ -136,6 +136,7 @@ public final class DemoCommand implements Callable<Integer> {
       if (stack.isTemporary()) {
         KnownBenignLogLines.privateStateDir(stack.streamsStateDir());
       }
+      ClientProperties.removeStale(stack);
       err.printf(Locale.ROOT, "  Kafka %s, schema registry %s (%.1f s)%n", stack.bootstrapServers(),
           stack.schemaRegistryUrl(), (System.nanoTime() - t0) / 1e9);
       LearnerSettings lstm = learners.lstmSettings(info, gen.config().labels(), task.seed);

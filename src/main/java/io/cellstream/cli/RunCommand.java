@@ -128,6 +128,7 @@ public final class RunCommand implements Callable<Integer> {
     try (StopSignal stop = StopSignal.install("run");
          EmbeddedStack stack = embedded ? stop.closeLast(startEmbedded()) : null) {
       if (stack != null) {
+        ClientProperties.removeStale(stack);
         useEmbedded(settings, stack);
         log.info("embedded Kafka at {}, schema registry at {}; data in {}", stack.bootstrapServers(),
             stack.schemaRegistryUrl(), stack.directory().orElseThrow()
