@@ -85,9 +85,13 @@ final class CsvRecords {
   record Result(Schema schema, List<Field> fields, List<Keyed> records, List<RowError> errors, long rows,
       long withoutKey) {}
 
-  /** Told every {@link #PROGRESS_EVERY} rows of each pass. */
+  /** Told every {@link #every()} rows of each pass. */
   interface Progress {
     void rows(String pass, long rows);
+
+    default long every() {
+      return PROGRESS_EVERY;
+    }
 
     Progress NONE = (pass, rows) -> { };
   }
@@ -111,7 +115,7 @@ final class CsvRecords {
       in.next(); // the header, read by the first pass
       CsvReader.Row row;
       while ((row = in.next()) != null) {
-        if (++rows % PROGRESS_EVERY == 0) {
+        if (++rows % progress.every() == 0) {
           progress.rows("converted", rows);
         }
         List<String> cells = row.fields();
@@ -218,7 +222,7 @@ final class CsvRecords {
       CsvReader.Row row;
       long rows = 0;
       while ((spec.inferRows() == 0 || rows < spec.inferRows()) && (row = in.next()) != null) {
-        if (++rows % PROGRESS_EVERY == 0) {
+        if (++rows % progress.every() == 0) {
           progress.rows("typed", rows);
         }
         if (row.fields().size() != header.size()) {
