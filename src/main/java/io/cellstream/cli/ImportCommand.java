@@ -72,7 +72,7 @@ import picocli.CommandLine.Spec;
         "    quoting does not matter (\"42\" is a number). --type overrides a",
         "    column's type. The service reads such a topic with",
         "    cellstream.input.format=avro and cellstream.input.entity, .time and",
-        "    .target naming fields (docs/operations.md).",
+        "    .target naming fields (config/cellstream.properties).",
         "",
         "Examples:",
         "  cellstream import --csv tx.csv --entity card --time ts --features 'f*' \\",
