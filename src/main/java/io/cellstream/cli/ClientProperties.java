@@ -18,11 +18,11 @@ final class ClientProperties {
   private ClientProperties() {}
 
   /**
-   * Removes the file an earlier run left in a kept {@code --data-dir}: its addresses are gone, and while the file is
-   * absent until {@link #write} a script can wait for it to know that this run is ready.
+   * Removes the file an earlier run left in a kept {@code --data-dir}, before the stack starts: its addresses are
+   * gone, and a client that read them would wait for a broker that is not there.
    */
-  static void removeStale(EmbeddedStack stack) throws IOException {
-    Files.deleteIfExists(stack.directory().orElseThrow().resolve(FILE));
+  static void removeStale(Path dataDir) throws IOException {
+    Files.deleteIfExists(dataDir.resolve(FILE));
   }
 
   /** Writes the file for {@code config} on {@code stack}, once the service runs; returns it. */

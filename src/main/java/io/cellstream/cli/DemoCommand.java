@@ -120,6 +120,7 @@ public final class DemoCommand implements Callable<Integer> {
     err.flush();
     if (dataDir != null) {
       Files.createDirectories(dataDir);
+      ClientProperties.removeStale(dataDir);
       Logging.alsoToFile(dataDir.resolve("cellstream.log")); // everything, the lines the console leaves out too
     }
     long t0 = System.nanoTime();
@@ -136,7 +137,6 @@ public final class DemoCommand implements Callable<Integer> {
       if (stack.isTemporary()) {
         KnownBenignLogLines.privateStateDir(stack.streamsStateDir());
       }
-      ClientProperties.removeStale(stack);
       err.printf(Locale.ROOT, "  Kafka %s, schema registry %s (%.1f s)%n", stack.bootstrapServers(),
           stack.schemaRegistryUrl(), (System.nanoTime() - t0) / 1e9);
       LearnerSettings lstm = learners.lstmSettings(info, gen.config().labels(), task.seed);

@@ -128,7 +128,6 @@ public final class RunCommand implements Callable<Integer> {
     try (StopSignal stop = StopSignal.install("run");
          EmbeddedStack stack = embedded ? stop.closeLast(startEmbedded()) : null) {
       if (stack != null) {
-        ClientProperties.removeStale(stack);
         useEmbedded(settings, stack);
         log.info("embedded Kafka at {}, schema registry at {}; data in {}", stack.bootstrapServers(),
             stack.schemaRegistryUrl(), stack.directory().orElseThrow()
@@ -160,6 +159,7 @@ public final class RunCommand implements Callable<Integer> {
       return stack;
     }
     Files.createDirectories(dataDir);
+    ClientProperties.removeStale(dataDir);
     Path logFile = dataDir.resolve("cellstream.log");
     if (Logging.alsoToFile(logFile)) {
       log.info("the full log, known-benign broker lines included, goes to {}", logFile);
