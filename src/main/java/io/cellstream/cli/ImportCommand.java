@@ -3,6 +3,9 @@ package io.cellstream.cli;
 import io.cellstream.avro.Event;
 import io.cellstream.config.CellstreamConfig;
 import io.cellstream.config.ConfigException;
+import io.cellstream.input.FieldPath;
+import io.cellstream.input.InputFormat;
+import io.cellstream.input.InputMapping;
 import io.cellstream.lstm.Task;
 import io.cellstream.serde.AvroSerde;
 import io.cellstream.serde.RegisteredSchema;
@@ -307,6 +310,9 @@ public final class ImportCommand implements Callable<Integer> {
     }
     err.printf(Locale.ROOT, "%s: %d rows, %d valid, as records %s of %d fields:%n%s", csv, r.rows(), r.records().size(),
         r.schema().getFullName(), r.fields().size(), CsvRecords.describe(r.fields()));
+    if (destination.equals(c.stream().topics().events())) {
+      readingNotes(c.stream().mapping(), r.schema(), destination).forEach(err::println);
+    }
     reportSkipped(r.errors(), err);
 
     Integer reachable = checkKafka(c, err);
@@ -359,6 +365,33 @@ public final class ImportCommand implements Callable<Integer> {
       out.flush();
     }
     return strict && !r.errors().isEmpty() ? 1 : 0;
+  }
+
+  /**
+   * What in the configuration would not read these records from the events topic: the cellstream format, or an
+   * entity, time, event-id or target field the records do not have. Said before writing, as a typo is cheaper here
+   * than as a dead letter per record.
+   */
+  static List<String> readingNotes(InputMapping mapping, Schema schema, String topic) {
+    List<String> notes = new ArrayList<>();
+    if (mapping.format() == InputFormat.CELLSTREAM) {
+      notes.add("note: the configuration reads " + topic + " as cellstream Events (cellstream.input.format=cellstream); to"
+          + " learn from these records set cellstream.input.format=avro, cellstream.input.entity, .time, .target and"
+          + " cellstream.features (docs/examples/sensor.properties is an example)");
+      return notes;
+    }
+    Map<String, FieldPath> fields = new java.util.LinkedHashMap<>();
+    fields.put("cellstream.input.entity", mapping.entity());
+    fields.put("cellstream.input.time", mapping.time());
+    fields.put("cellstream.input.event-id", mapping.eventId());
+    fields.put("cellstream.input.target", mapping.target());
+    fields.forEach((key, path) -> {
+      if (path != null && (path.depth() != 1 || schema.getField(path.name(0)) == null)) {
+        notes.add("note: " + key + "=" + path + " names no field of these records; they have "
+            + schema.getFields().stream().map(Schema.Field::name).toList());
+      }
+    });
+    return notes;
   }
 
   private static void reportSkipped(List<CsvImport.RowError> errors, PrintWriter err) {

@@ -248,6 +248,30 @@ class CsvRecordsTest {
   }
 
   @Test
+  void theWalkthroughsSettingsReadTheRecordsItsImportMakes(@TempDir Path dir) throws Exception {
+    // The header of the npm package's data.csv, and the import and settings of the README's walkthrough.
+    Path csv = write(dir, "reading,mote_id,indoor,humidity,temperature,label", "1,1,1,45.93,27.97,0", "1,3,0,35.3,33.25,0");
+    var s = new CsvRecords.Spec("sensor", "mote_id", "reading", CsvImport.TimeFormat.AUTO,
+        Instant.parse("2010-05-09T00:00:00Z"), Duration.ofSeconds(5), "time", Map.of(), 0);
+    Schema schema = CsvRecords.read(csv, s, ',', CsvRecords.Progress.NONE).schema();
+    io.cellstream.config.Settings sensor = new io.cellstream.config.Settings()
+        .withDefaults(io.cellstream.config.CellstreamConfig.defaults()).withFile(Path.of("docs/examples/sensor.properties"));
+    var config = io.cellstream.config.CellstreamConfig.from(sensor);
+    assertThat(config.stream().topics().events()).isEqualTo("sensor");
+    assertThat(config.stream().spec().inputSize()).isEqualTo(4);
+    assertThat(ImportCommand.readingNotes(config.stream().mapping(), schema, "sensor")).isEmpty();
+
+    var typo = io.cellstream.config.CellstreamConfig.from(sensor.set("cellstream.input.entity", "mote", "test"));
+    assertThat(ImportCommand.readingNotes(typo.stream().mapping(), schema, "sensor")).containsExactly(
+        "note: cellstream.input.entity=mote names no field of these records; they have "
+            + "[reading, mote_id, indoor, humidity, temperature, label, time]");
+    var events = io.cellstream.config.CellstreamConfig.from(new io.cellstream.config.Settings()
+        .withDefaults(io.cellstream.config.CellstreamConfig.defaults()));
+    assertThat(ImportCommand.readingNotes(events.stream().mapping(), schema, "events")).singleElement().asString()
+        .contains("reads events as cellstream Events");
+  }
+
+  @Test
   void durationsReadAsPeopleWriteThem() {
     assertThat(ImportCommand.parseDuration("5s")).isEqualTo(Duration.ofSeconds(5));
     assertThat(ImportCommand.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
