@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param maxStateBytes   an entity's stored memory is kept at most this large (0: as large as its changelog
  *                        accepts: the producer's max.request.size and the changelog topic's max.message.bytes)
  * @param keepGates       keep the last step's gate activations in each entity's state (3H bytes)
+ * @param delivery        exactly-once or low-latency, and what is kept to apply records delivered twice once
  */
 public record StreamSettings(
     Topics topics,
@@ -30,7 +31,8 @@ public record StreamSettings(
     InputLimits input,
     LabelJoin.Holding holding,
     int maxStateBytes,
-    boolean keepGates) {
+    boolean keepGates,
+    Delivery delivery) {
 
   public StreamSettings {
     Objects.requireNonNull(topics, "topics");
@@ -39,9 +41,16 @@ public record StreamSettings(
     Objects.requireNonNull(learner, "learner");
     Objects.requireNonNull(input, "input");
     Objects.requireNonNull(holding, "holding");
+    Objects.requireNonNull(delivery, "delivery");
     if (maxStateBytes < 0) {
       throw new IllegalArgumentException("max state bytes must be >= 0 (0: the changelog's limit), got " + maxStateBytes);
     }
+  }
+
+  /** Exactly-once delivery (the default). */
+  public StreamSettings(Topics topics, String modelName, ModelSpec spec, LearnerSettings learner,
+      boolean trainingEnabled, InputLimits input, LabelJoin.Holding holding, int maxStateBytes, boolean keepGates) {
+    this(topics, modelName, spec, learner, trainingEnabled, input, holding, maxStateBytes, keepGates, Delivery.EXACTLY_ONCE);
   }
 
   /** The default bounds, holding and state size, with {@code maxRecordBytes} as the record size bound. */
@@ -58,17 +67,22 @@ public record StreamSettings(
 
   /** These settings with other input bounds. */
   public StreamSettings withInput(InputLimits limits) {
-    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, limits, holding, maxStateBytes, keepGates);
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, limits, holding, maxStateBytes, keepGates, delivery);
   }
 
   /** These settings with another hold for early labels. */
   public StreamSettings withHolding(LabelJoin.Holding h) {
-    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, h, maxStateBytes, keepGates);
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, h, maxStateBytes, keepGates, delivery);
   }
 
   /** These settings with another bound on an entity's stored memory. */
   public StreamSettings withMaxStateBytes(int bytes) {
-    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, holding, bytes, keepGates);
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, holding, bytes, keepGates, delivery);
+  }
+
+  /** These settings with another delivery mode. */
+  public StreamSettings withDelivery(Delivery d) {
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, holding, maxStateBytes, keepGates, d);
   }
 
   /** W: how many past steps a label may refer to (0: inference only, labels expire). */
