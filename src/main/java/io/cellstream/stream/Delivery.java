@@ -32,8 +32,8 @@ public record Delivery(Mode mode, int keptPredictions, int trainerDedupExamples)
 
   /**
    * R = 16: a memory keeps the predictions of its last 16 events (36 bytes each for K = 1, 576 bytes in all). What
-   * is delivered again after a crash is what was processed since the last commit, at most one commit interval (100
-   * ms in low-latency mode) of the task's events; 16 covers an entity that sees up to 160 events a second. A burst
+   * is delivered again after a crash is what was processed since the last commit, at most about one commit interval
+   * (1 s in low-latency mode) of the task's events; 16 covers an entity that sees up to 16 events a second. A burst
    * beyond that (a hot entity in a backlog being caught up) makes the oldest of them dead letters
    * {@code redelivered-not-kept}, counted, never a second step.
    */
@@ -47,10 +47,12 @@ public record Delivery(Mode mode, int keptPredictions, int trainerDedupExamples)
   public static final int DEFAULT_TRAINER_DEDUP_EXAMPLES = 100_000;
 
   /**
-   * The commit interval of low-latency mode, 100 ms (Kafka Streams' at-least-once default is 30 s): it bounds what a
-   * crash makes Kafka deliver again, hence the predictions each memory must keep. It does not delay predictions.
+   * The commit interval of low-latency mode, 1 s (Kafka Streams' at-least-once default is 30 s). It does not delay
+   * predictions; it bounds what a crash makes Kafka deliver again, hence the predictions each memory must keep. Each
+   * commit blocks the stream thread (a producer flush, then a synchronous offset commit): at 100 ms that cost the
+   * paced benchmark 2 to 9 times the p50 of 1 s on this 2-core machine (docs/benchmarks.md).
    */
-  public static final String LOW_LATENCY_COMMIT_INTERVAL_MS = "100";
+  public static final String LOW_LATENCY_COMMIT_INTERVAL_MS = "1000";
 
   /**
    * The producer's linger in low-latency mode, 0 ms: Kafka Streams sets 100 ms for its producers, which under

@@ -55,9 +55,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * </ul>
  *
  * <p>The model stays at version 1 (no version is published during the run), so that the memories depend on the
- * events alone; the trainer still learns and counts. A commit interval of 1 s (the mode's default is 100 ms) makes
- * many events come again, so that the kill lands among them; the test fails if none came again (it would have proved
- * nothing).
+ * events alone; the trainer still learns and counts. The mode's commit interval of 1 s makes many events come again,
+ * so that the kill lands among them; the test fails if none came again (it would have proved nothing).
  */
 @ExtendWith(SharedStackExtension.class)
 class LowLatencyKillIT {
@@ -81,7 +80,6 @@ class LowLatencyKillIT {
         SharedStack.schemaRegistryUrl(), dir)) {
       Map<String, String> settings = new LinkedHashMap<>();
       settings.put("cellstream.delivery", "low-latency");
-      settings.put("commit.interval.ms", "1000");
       settings.put("session.timeout.ms", "6000");
       settings.put("heartbeat.interval.ms", "1000");
       settings.put("num.standby.replicas", "0");

@@ -87,16 +87,16 @@ class CellstreamConfigTest {
     assertThat(c.stream().delivery().lowLatency()).isTrue();
     assertThat(c.stream().delivery().emissionsKept()).isEqualTo(io.cellstream.stream.Delivery.DEFAULT_KEPT_PREDICTIONS);
     assertThat(c.kafka().getProperty("processing.guarantee")).isEqualTo("at_least_once");
-    assertThat(c.kafka().getProperty("commit.interval.ms")).isEqualTo("100");
+    assertThat(c.kafka().getProperty("commit.interval.ms")).isEqualTo("1000");
     assertThat(c.kafka().getProperty("producer.linger.ms")).isEqualTo("0");
     // --print-config says where they came from.
     assertThat(s.describe()).contains("processing.guarantee = at_least_once   (cellstream.delivery=low-latency)")
-        .contains("commit.interval.ms = 100   (cellstream.delivery=low-latency)");
+        .contains("commit.interval.ms = 1000   (cellstream.delivery=low-latency)");
 
-    Settings given = defaults().withCommandLine(Map.of("cellstream.delivery", "low-latency", "commit.interval.ms", "1000",
+    Settings given = defaults().withCommandLine(Map.of("cellstream.delivery", "low-latency", "commit.interval.ms", "250",
         "linger.ms", "2", "cellstream.delivery.kept-predictions", "64"));
     CellstreamConfig g = CellstreamConfig.from(given);
-    assertThat(g.kafka().getProperty("commit.interval.ms")).isEqualTo("1000");
+    assertThat(g.kafka().getProperty("commit.interval.ms")).isEqualTo("250");
     assertThat(g.kafka()).doesNotContainKey("producer.linger.ms");
     assertThat(g.kafka().getProperty("linger.ms")).isEqualTo("2");
     assertThat(g.stream().delivery().keptPredictions()).isEqualTo(64);
