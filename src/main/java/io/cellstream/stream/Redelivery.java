@@ -75,6 +75,11 @@ final class Redelivery {
   private final LabelJoin labelJoin;
   private final float[] y; // (K) a kept prediction's outputs
 
+  /**
+   * @param modelName        the model name the predictions carry
+   * @param predictionWriter the step's writer (the same path writes a prediction and its copy); null for the label
+   *                         join, which replays no event
+   */
   Redelivery(StreamSettings settings, Supplier<String> modelName, PredictionWriter predictionWriter,
       DeadLetters deadLetters, StreamMetrics metrics, RegistryRetry registry, LabelJoin labelJoin) {
     this.settings = settings;
