@@ -169,6 +169,7 @@ public final class RunCommand implements Callable<Integer> {
       return stack;
     }
     Files.createDirectories(dataDir);
+    ClientProperties.removeStale(dataDir);
     Path logFile = dataDir.resolve("cellstream.log");
     if (Logging.alsoToFile(logFile)) {
       log.info("the full log, known-benign broker lines included, goes to {}", logFile);

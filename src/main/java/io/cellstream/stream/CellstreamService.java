@@ -75,7 +75,8 @@ public final class CellstreamService implements AutoCloseable {
     this.settings = settings;
     this.streamsProperties = withDefaults(streamsProperties, settings.delivery());
     this.metrics = new StreamMetrics(registry);
-    this.models = new ModelHolder(settings.modelName(), settings.spec(), metrics);
+    this.models = new ModelHolder(settings.modelName(), settings.spec(),
+        settings.mapping().layout(settings.spec().inputSize()), metrics);
     this.limits = RecordLimits.defaults(this.streamsProperties);
     this.topology = CellstreamTopology.build(settings, serdes, models, metrics, kernel, () -> limits, health);
     this.entitySubtopology = subtopologyOf(topology, CellstreamTopology.ENTITY_STORE);
@@ -185,7 +186,7 @@ public final class CellstreamService implements AutoCloseable {
    */
   public void ensureTopics(int partitions, short replicationFactor, boolean create) throws InterruptedException {
     try (Admin a = Admin.create(adminProperties())) {
-      TopicSetup.ensure(a, settings.topics(), partitions, replicationFactor, create);
+      TopicSetup.ensure(a, settings.topics(), settings.mapping(), partitions, replicationFactor, create);
       readRecordLimits(a);
     }
     List<String> problems = RecordBudget.problems(settings, limits);
@@ -287,13 +288,19 @@ public final class CellstreamService implements AutoCloseable {
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "2000");
     probeAdmin = Admin.create(p);
+    RepartitionPurge purge = RepartitionPurge.of(settings,
+        streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
     probe = new Thread(() -> {
       int misses = 0;
+      long probes = 0;
       while (!Thread.currentThread().isInterrupted()) {
         try {
           probeAdmin.describeCluster(new DescribeClusterOptions().timeoutMs(2000)).clusterId().get(3, TimeUnit.SECONDS);
           misses = 0;
           health.kafkaReachable();
+          if (purge != null && ++probes % RepartitionPurge.EVERY_PROBES == 0) {
+            purge.run(probeAdmin);
+          }
         } catch (InterruptedException e) {
           return;
         } catch (Exception e) {

@@ -1,10 +1,13 @@
 package io.cellstream.stream;
 
+import io.cellstream.input.DeadLetterReason;
+import io.cellstream.input.Ids;
 import io.cellstream.learn.LabelJoin;
 import io.cellstream.lstm.ModelSpec;
 import io.cellstream.state.EntityState;
 import io.cellstream.state.TrainingExample;
 import io.cellstream.state.TrainingExampleCodec;
+import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -27,6 +30,13 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  *       {@code label-duplicate}); otherwise (it was refused or given up) it is processed as new, and its dead letter
  *       may come twice.</li>
  * </ul>
+ *
+ * <p>Events that came through the repartition topic ({@code <application.id>-events-by-entity}: user records keyed by
+ * something else than their entity) can also come twice <em>on the way</em>: a source record delivered again is
+ * forwarded again and lands at another offset. For them the memory's own position is not enough, and their event id
+ * (given on the way, the same for both copies) is looked up too: among the kept predictions (kept by a hash of the
+ * id instead of the offset), in the window and among the ids that left it recently. A copy older than all of those
+ * (R + 2(W + k) events of the entity) would be stepped again.
  *
  * <p>Nothing here writes the memory. Under exactly-once the positions are recorded too (they cost 24 bytes) but never
  * asked for: a transaction commits the memory with the offsets, so nothing applied is delivered again.
@@ -105,10 +115,33 @@ final class Redelivery {
    *
    * @param outputs (K) the head's outputs
    */
-  static void recordEvent(EntityState state, RecordMetadata md, long predictionTime, float[] outputs) {
+  void recordEvent(EntityState state, RecordMetadata md, String eventId, long predictionTime, float[] outputs) {
     state.inputPartition = md.partition();
     state.inputOffset = md.offset();
-    state.recordEmission(md.offset(), state.modelVersion, predictionTime, state.eventsSeen, outputs);
+    state.recordEmission(emissionKey(md, eventId), state.modelVersion, predictionTime, state.eventsSeen, outputs);
+  }
+
+  /** Whether the record came through the events' repartition topic. */
+  private boolean repartitioned(RecordMetadata md) {
+    return md.topic().equals(settings.topics().eventsByEntity());
+  }
+
+  /**
+   * What a kept prediction is found by: the input offset, or for an event that came through the repartition topic a
+   * hash of its event id (its copies have other offsets there).
+   */
+  private long emissionKey(RecordMetadata md, String eventId) {
+    return repartitioned(md) ? eventIdHash(eventId) : md.offset();
+  }
+
+  /** FNV-1a 64 of the event id's UTF-8, with the sign bit set so that it is never an offset (those are >= 0). */
+  static long eventIdHash(String eventId) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : eventId.getBytes(StandardCharsets.UTF_8)) {
+      h ^= b & 0xff;
+      h *= 0x100000001b3L;
+    }
+    return h | Long.MIN_VALUE;
   }
 
   /** Records in the memory that the label at {@code md} was applied (held, joined or refused). */
@@ -118,8 +151,16 @@ final class Redelivery {
   }
 
   /** Low-latency mode, and the memory has applied this event already. */
-  boolean eventApplied(EntityState state, RecordMetadata md) {
-    return settings.delivery().lowLatency() && state.appliedEvent(md.partition(), md.offset());
+  boolean eventApplied(EntityState state, RecordMetadata md, String eventId) {
+    if (!settings.delivery().lowLatency()) {
+      return false;
+    }
+    if (state.appliedEvent(md.partition(), md.offset())) {
+      return true;
+    }
+    // A copy made on the way through the repartition topic: known by its event id.
+    return repartitioned(md) && (state.findEmission(eventIdHash(eventId)) >= 0
+        || state.findStep(eventId) != EntityState.NO_STEP || state.departedRecently(eventId));
   }
 
   /**
@@ -130,18 +171,19 @@ final class Redelivery {
    * @param inlineTarget (K) the event's own label, or null
    */
   void replayEvent(ProcessorContext<byte[], byte[]> context, Record<byte[], byte[]> record, RecordMetadata md,
-      EntityState state, String entityId, String eventId, long eventTime, float[] inlineTarget) {
-    int kept = state.findEmission(md.offset());
+      byte[] entityIdUtf8, EntityState state, String entityId, String eventId, long eventTime, float[] inlineTarget) {
+    int kept = state.findEmission(emissionKey(md, eventId));
     if (kept < 0) {
       metrics.redelivered(Outcome.EVENT_NOT_KEPT);
-      deadLetters.send(context, record, DeadLetterReason.REDELIVERED_NOT_KEPT, "event " + InputChecks.quote(eventId)
-          + " of entity " + InputChecks.quote(entityId) + " at " + md.topic() + "-" + md.partition() + "@" + md.offset()
+      deadLetters.send(context, record, DeadLetterReason.REDELIVERED_NOT_KEPT, "event " + Ids.quote(eventId)
+          + " of entity " + Ids.quote(entityId) + " at " + md.topic() + "-" + md.partition() + "@" + md.offset()
           + " was delivered again (at-least-once, after a crash): the entity's memory has applied it already (events up"
-          + " to offset " + state.inputOffset + "), so it is not stepped again, but its prediction is older than the "
-          + state.emissionCount() + " the memory keeps (cellstream.delivery.kept-predictions = "
-          + settings.delivery().keptPredictions() + (state.emissionCount() > 0 ? ", the oldest for offset "
-              + state.oldestEmissionOffset() : "") + ") and cannot be emitted again; it was published when the event"
-          + " was first applied, unless the crash lost it", null);
+          + " to offset " + state.inputOffset + (repartitioned(md) ? ", or its event id" : "") + "), so it is not stepped"
+          + " again, but its prediction is older than the " + state.emissionCount() + " the memory keeps"
+          + " (cellstream.delivery.kept-predictions = " + settings.delivery().keptPredictions()
+          + (state.emissionCount() > 0 && !repartitioned(md) ? ", the oldest for offset " + state.oldestEmissionOffset() : "")
+          + ") and cannot be emitted again; it was published when the event was first applied, unless the crash lost it",
+          null);
       return;
     }
     state.copyEmissionOutputs(kept, y);
@@ -149,12 +191,12 @@ final class Redelivery {
     long predictionTime = state.emissionPredictionTime(kept);
     long eventsSeen = state.emissionEventsSeen(kept);
     byte[] prediction = registry.call("register the prediction schema", () -> predictionWriter.write(
-        settings.topics().predictions(), record.key(), eventId, eventTime, predictionTime, modelName.get(), modelVersion,
+        settings.topics().predictions(), entityIdUtf8, eventId, eventTime, predictionTime, modelName.get(), modelVersion,
         y, spec, eventsSeen));
     if (inlineTarget != null) {
-      resend(context, record, labelJoin.rebuild(entityId, state, eventId, inlineTarget, modelVersion));
+      resend(context, record, entityIdUtf8, labelJoin.rebuild(entityId, state, eventId, inlineTarget, modelVersion));
     }
-    context.forward(new Record<>(record.key(), prediction, record.timestamp()), CellstreamTopology.PREDICTIONS_SINK);
+    context.forward(new Record<>(entityIdUtf8, prediction, record.timestamp()), CellstreamTopology.PREDICTIONS_SINK);
     metrics.redelivered(Outcome.EVENT_RE_EMITTED);
   }
 
@@ -165,7 +207,7 @@ final class Redelivery {
    * @param target (K) the label's target vector
    */
   boolean replayLabel(ProcessorContext<byte[], byte[]> context, Record<byte[], byte[]> record, RecordMetadata md,
-      EntityState state, String entityId, String eventId, float[] target) {
+      byte[] entityIdUtf8, EntityState state, String entityId, String eventId, float[] target) {
     if (!settings.delivery().lowLatency() || !state.appliedLabel(md.partition(), md.offset())) {
       return false;
     }
@@ -176,7 +218,7 @@ final class Redelivery {
     }
     TrainingExample again = labelJoin.rebuild(entityId, state, eventId, target, state.modelVersion);
     if (again != null) {
-      resend(context, record, again);
+      resend(context, record, entityIdUtf8, again);
       metrics.redelivered(Outcome.LABEL_RE_SENT);
       return true;
     }
@@ -184,12 +226,13 @@ final class Redelivery {
     return false;
   }
 
-  private void resend(ProcessorContext<byte[], byte[]> context, Record<byte[], byte[]> record, TrainingExample example) {
+  private void resend(ProcessorContext<byte[], byte[]> context, Record<byte[], byte[]> record, byte[] entityIdUtf8,
+      TrainingExample example) {
     if (example == null || !settings.trainingEnabled()) {
       return;
     }
     metrics.exampleResent();
-    context.forward(new Record<>(record.key(), TrainingExampleCodec.encode(example), record.timestamp()),
+    context.forward(new Record<>(entityIdUtf8, TrainingExampleCodec.encode(example), record.timestamp()),
         CellstreamTopology.TRAINING_SINK);
   }
 }

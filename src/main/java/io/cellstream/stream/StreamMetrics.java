@@ -1,5 +1,7 @@
 package io.cellstream.stream;
 
+import io.cellstream.input.DeadLetterReason;
+
 import io.cellstream.learn.Targets;
 import io.cellstream.learn.LabelOutcome;
 import io.micrometer.core.instrument.Counter;

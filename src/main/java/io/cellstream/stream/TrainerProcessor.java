@@ -171,7 +171,12 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       log.warn("rollback to version {} refused: the stored version cannot be read ({})", c.targetVersion(), e.getMessage());
       return;
     }
-    trainer.resetTo(target.model().parametersCopy().data(), target.model().examplesSeen());
+    try {
+      trainer.resetTo(target.model().parametersCopy().data(), target.model().statistics(), target.model().examplesSeen());
+    } catch (IllegalArgumentException e) {
+      log.warn("rollback to version {} refused: {}", c.targetVersion(), e.getMessage());
+      return;
+    }
     log.info("rolling back to version {} (request {})", c.targetVersion(), c.requestId());
     publish("rollback", c.targetVersion());
   }
@@ -188,14 +193,16 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       try {
         // Waited for when the registry does not answer: a model taken for unreadable would start a new line of versions.
         ModelVersion v = registry.call("read the schema of the current model", () -> records.decode(current));
-        if (v.model().spec().equals(settings.spec())) {
-          trainer = OnlineTrainer.fresh(cell, settings.learner(), v.model().parametersCopy().data(), v.version(),
-              v.model().examplesSeen(), now, store);
+        if (v.model().spec().equals(settings.spec()) && v.model().statistics().sameLayout(layout())) {
+          // The version's statistics belong to its parameters: the trainer continues both.
+          trainer = OnlineTrainer.fresh(cell, settings.learner(), v.model().parametersCopy().data(),
+              v.model().statistics(), v.version(), v.model().examplesSeen(), now, store);
           log.info("trainer starts from model '{}' version {} on the models topic", settings.modelName(), v.version());
           return;
         }
-        log.error("the models topic holds model '{}' as {}, but this service is configured for {}; "
-            + "starting a new line of versions", settings.modelName(), v.model().spec(), settings.spec());
+        log.error("the models topic holds model '{}' as {} reading '{}', but this service is configured for {} reading"
+            + " '{}'; starting a new line of versions", settings.modelName(), v.model().spec(),
+            v.model().statistics().features(), settings.spec(), layout().features());
         newestVersion = v.version();
       } catch (RegistryRetry.ClosingException e) {
         throw e;
@@ -204,7 +211,8 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       }
     }
     Model v1 = initial.get().model();
-    trainer = OnlineTrainer.fresh(cell, settings.learner(), v1.parametersCopy().data(), newestVersion, 0, now, store);
+    trainer = OnlineTrainer.fresh(cell, settings.learner(), v1.parametersCopy().data(), v1.statistics(), newestVersion, 0,
+        now, store);
     publish("init", null);
   }
 
@@ -212,7 +220,8 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
     long version = Math.max(trainer.publishedVersion(), newestOnTopic()) + 1;
     long now = System.currentTimeMillis();
     // The one copy (and pack) of the parameters per version: the trainer itself never packs for publishing.
-    Model model = Model.of(new Parameters(settings.spec(), trainer.parameters()), version, now, trainer.examplesSeen());
+    Model model = Model.of(new Parameters(settings.spec(), trainer.parameters()), trainer.statistics(), version, now,
+        trainer.examplesSeen());
     Double loss = trainer.lossSincePublish();
     ModelVersion v = new ModelVersion(settings.modelName(), model, origin,
         "trained".equals(origin) ? Long.valueOf(trainer.publishedVersion()) : parent, loss);
@@ -248,9 +257,14 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
   }
 
+  /** The feature list and standardised columns this service's versions read (nothing learned of them). */
+  private io.cellstream.lstm.InputStatistics layout() {
+    return settings.mapping().layout(settings.spec().inputSize());
+  }
+
   private void restore() {
     try {
-      trainer = OnlineTrainer.restore(cell, settings.learner(), store,
+      trainer = OnlineTrainer.restore(cell, settings.learner(), layout(), store,
           why -> log.error("{}; starting over from the models topic", why));
     } catch (SnapshotFormatException | StateFormatException e) {
       log.error("the trainer's stored state is unreadable ({}); starting over from the models topic", e.getMessage());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cellstream.avro.DeadLetter;
 import io.cellstream.avro.Event;
 import io.cellstream.avro.Label;
+import io.cellstream.input.DeadLetterReason;
 import io.cellstream.lstm.LstmKernels;
 import io.cellstream.lstm.ModelSpec;
 import io.cellstream.lstm.Task;
@@ -30,8 +31,6 @@ import org.junit.jupiter.api.Test;
  */
 class RedeliveryTest {
 
-  private static final ModelSpec SPEC = new ModelSpec(3, 5, 1, Task.BINARY);
-
   /** Two processors over one task's stores, and what they forwarded. */
   private static final class Task0 {
     final StreamSettings settings;
@@ -44,7 +43,11 @@ class RedeliveryTest {
     long time = 1_700_000_000_000L;
 
     Task0(Delivery delivery, boolean training) {
-      this.settings = TopologyFixture.small(training).withDelivery(delivery);
+      this(TopologyFixture.small(training).withDelivery(delivery));
+    }
+
+    Task0(StreamSettings settings) {
+      this.settings = settings;
       entities = store(CellstreamTopology.ENTITY_STORE, Serdes.String());
       store(CellstreamTopology.HELD_LABELS_STORE, Serdes.Bytes());
       store(CellstreamTopology.MODELS_STORE, Serdes.String());
@@ -65,14 +68,14 @@ class RedeliveryTest {
     void restart() {
       ServiceHealth health = new ServiceHealth();
       RegistryRetry registry = new RegistryRetry(health, metrics);
-      ModelHolder models = new ModelHolder(settings.modelName(), SPEC, metrics);
+      ModelHolder models = new ModelHolder(settings.modelName(), settings.spec(), metrics);
       InitialModel initial = new InitialModel(settings, new ModelRecords(serdes.models(), settings.topics().models()));
       DeadLetters dead = new DeadLetters(serdes.deadLetters(), settings.topics().deadLetters(),
           CellstreamTopology.DEAD_LETTERS_SINK, metrics, settings.input(), RecordLimits::kafkaDefaults, registry);
-      step = new StepProcessor(settings, models, initial, serdes.events(), serdes.predictions(), dead, metrics,
+      step = new StepProcessor(settings, models, initial, serdes.inputReader(settings), serdes.predictions(), dead, metrics,
           LstmKernels.get(), RecordLimits::kafkaDefaults, registry);
       step.init(context);
-      labels = new LabelProcessor(settings, serdes.labels(), dead, metrics, RecordLimits::kafkaDefaults, registry);
+      labels = new LabelProcessor(settings, serdes.inputReader(settings), dead, metrics, RecordLimits::kafkaDefaults, registry);
       labels.init(context);
     }
 
@@ -91,8 +94,13 @@ class RedeliveryTest {
     /** The event record at (partition 0, {@code offset}) of the events topic, processed; what it forwarded. */
     List<MockProcessorContext.CapturedForward<? extends byte[], ? extends byte[]>> deliverEvent(long offset, String entity,
         byte[] value) {
+      return deliverEvent(settings.topics().events(), offset, entity, value);
+    }
+
+    List<MockProcessorContext.CapturedForward<? extends byte[], ? extends byte[]>> deliverEvent(String topic, long offset,
+        String entity, byte[] value) {
       context.resetForwards();
-      context.setRecordMetadata(settings.topics().events(), 0, offset);
+      context.setRecordMetadata(topic, 0, offset);
       step.process(new Record<>(entity.getBytes(StandardCharsets.UTF_8), value, time));
       return new ArrayList<>(context.forwarded());
     }
@@ -106,7 +114,8 @@ class RedeliveryTest {
     }
 
     EntityState memory(String entity) {
-      EntityState s = new EntityState(SPEC.inputSize(), SPEC.hiddenSize(), SPEC.outputSize(), settings.windowSteps(),
+      ModelSpec spec = settings.spec();
+      EntityState s = new EntityState(spec.inputSize(), spec.hiddenSize(), spec.outputSize(), settings.windowSteps(),
           settings.checkpointEvery());
       s.keepEmissions(settings.delivery().emissionsKept());
       new EntityStateCodec().decode(entities.get(entity), s);
@@ -231,6 +240,31 @@ class RedeliveryTest {
     var out = t.deliverEvent(0, "a", t.event("a", "a-0", null));
     assertThat(to(out, CellstreamTopology.TRAINING_SINK)).hasSize(1);
     assertThat(to(out, CellstreamTopology.DEAD_LETTERS_SINK)).isEmpty();
+  }
+
+  @Test
+  void aCopyMadeOnTheWayThroughTheRepartitionTopicIsKnownByItsEventId() {
+    // A user's JSON record keyed by something else than its entity comes to the step through the repartition topic;
+    // its source record delivered again is forwarded again and lands at another offset there.
+    var mapping = UserRecordTopologyTest.mapping();
+    Task0 t = new Task0(TopologyFixture.settings(new ModelSpec(mapping.features().width(), 4, 1, Task.BINARY), false,
+        8, 4, 6, 4, 8).withMapping(mapping).withDelivery(Delivery.LOW_LATENCY));
+    String byEntity = t.settings.topics().eventsByEntity();
+    byte[] first = ("{\"id\": \"p1\", \"ts\": 1714570200000, \"card\": {\"id\": \"card-1\"},"
+        + " \"tx\": {\"amount\": 12.50, \"merchant\": \"m1\"}}").getBytes(StandardCharsets.UTF_8);
+    List<byte[]> prediction = to(t.deliverEvent(byEntity, 0, "card-1", first), CellstreamTopology.PREDICTIONS_SINK);
+    assertThat(prediction).hasSize(1);
+    byte[] memory = t.entities.get("card-1");
+
+    var copy = t.deliverEvent(byEntity, 7, "card-1", first);
+    assertThat(to(copy, CellstreamTopology.PREDICTIONS_SINK)).as("the same prediction, not a second step")
+        .containsExactly(prediction.getFirst());
+    assertThat(t.entities.get("card-1")).isEqualTo(memory);
+
+    byte[] next = ("{\"id\": \"p2\", \"ts\": 1714570260000, \"card\": {\"id\": \"card-1\"},"
+        + " \"tx\": {\"amount\": 99.00, \"merchant\": \"m2\"}}").getBytes(StandardCharsets.UTF_8);
+    assertThat(to(t.deliverEvent(byEntity, 8, "card-1", next), CellstreamTopology.PREDICTIONS_SINK)).hasSize(1);
+    assertThat(t.memory("card-1").eventsSeen).isEqualTo(2);
   }
 
   @Test
