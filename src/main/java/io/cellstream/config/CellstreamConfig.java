@@ -10,6 +10,7 @@ import io.cellstream.input.FieldPath;
 import io.cellstream.input.InputFormat;
 import io.cellstream.input.InputLimits;
 import io.cellstream.input.InputMapping;
+import io.cellstream.stream.Delivery;
 import io.cellstream.stream.StreamSettings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,7 +54,9 @@ public record CellstreamConfig(
       new Key("bootstrap.servers", "127.0.0.1:9092", "Kafka brokers."),
       new Key("schema.registry.url", "http://127.0.0.1:8081", "Confluent-compatible schema registry (Confluent, Apicurio's /apis/ccompat/v7, Karapace...)."),
       new Key("schema.registry.request.timeout.ms", String.valueOf(io.cellstream.serde.SchemaRegistryClient.DEFAULT_TIMEOUT.toMillis()), "How long one request to the registry may take (connect and answer); a call is tried 3 times. A stream thread that needs a schema it has not cached yet waits for the registry as long as it takes, retrying; this decides how soon each try gives up."),
-      new Key("processing.guarantee", "exactly_once_v2", "exactly_once_v2 or at_least_once."),
+      new Key("processing.guarantee", "exactly_once_v2", "Set by cellstream.delivery (exactly_once_v2 for exactly-once, at_least_once for low-latency); another value than the mode's is refused."),
+      new Key("cellstream.delivery", Delivery.Mode.EXACTLY_ONCE.id(), "exactly-once: Kafka transactions; a prediction is visible when its transaction commits (commit.interval.ms, 100 ms), once. low-latency: at-least-once processing (processing.guarantee=at_least_once, commit.interval.ms=" + Delivery.LOW_LATENCY_COMMIT_INTERVAL_MS + ", producer.linger.ms=" + Delivery.LOW_LATENCY_LINGER_MS + " unless set): a prediction is visible within milliseconds; after a crash a consumer may see a prediction twice, byte for byte the same (dedupe by key and eventId); each memory still applies every event once (docs/operations.md#delivery-modes)."),
+      new Key("cellstream.delivery.kept-predictions", String.valueOf(Delivery.DEFAULT_KEPT_PREDICTIONS), "Low-latency mode: each entity's memory keeps its last R predictions (32 + 4K bytes each), to emit one again unchanged when a crash makes Kafka deliver its event again. R must cover the events one entity can have processed within one commit interval (16: 16 events a second at the mode's 1 s); an older event delivered again is a dead letter redelivered-not-kept (never a second step)."),
       new Key("num.stream.threads", "1", "Stream threads per instance."),
       new Key("num.standby.replicas", "1", "Warm copies of each task's stores on other instances (none with a single instance): a failover resumes from a copy that is up to date instead of replaying the changelog."),
       new Key("session.timeout.ms", "10000", "How long the group waits for a member that stopped heartbeating (kill -9, a lost machine) before its partitions and the trainer move to another instance: 10 s instead of Kafka's 45 s (a clean stop leaves the group at once). Brokers accept 6000..300000 by default (group.min/max.session.timeout.ms)."),
@@ -91,6 +94,7 @@ public record CellstreamConfig(
       new Key("cellstream.training.replay.capacity", String.valueOf(D.replayCapacity()), "Experience replay: the trainer keeps this many of the most recent examples in its store (0 = no replay)."),
       new Key("cellstream.training.replay.updates-per-example", String.valueOf(D.replayUpdates()), "Experience replay: extra updates per new example, each on a minibatch drawn uniformly from the replay buffer (0 = none)."),
       new Key("cellstream.training.replay.batch-size", String.valueOf(D.replayBatchSize()), "Experience replay: examples drawn per replay update. Each label is learned from about updates-per-example x batch-size more times; averaging several per step kept online learning from memorising the buffer (docs/accuracy.md)."),
+      new Key("cellstream.training.dedup-examples", String.valueOf(Delivery.DEFAULT_TRAINER_DEDUP_EXAMPLES), "The trainer remembers the last N examples it learned from (entity, step, event; in its own store) and drops one that comes again: after a crash in low-latency mode the step sends some again. N must cover the examples written to the training topic between an example and its re-send after a failover; 0 = none dropped."),
       new Key("cellstream.training.publish.every-examples", String.valueOf(D.publishEveryExamples()), "Publish a new model version after this many new examples ..."),
       new Key("cellstream.training.publish.every-seconds", String.valueOf(D.publishInterval().toSeconds()), "... or this many seconds after the last version, if it learned anything."),
       new Key("cellstream.training.guard.loss-factor", "0", "Refuse an update whose minibatch loss exceeds this multiple of the running mean; 0 = off. Off by default: with small minibatches a confident mistake is exactly such a loss and exactly what the model must learn from (at 20 the live demo peaked at 0.69 accuracy and ended at 0.52); amsgrad is the defence against blow-ups. Consider it with large minibatches."),
@@ -162,9 +166,29 @@ public record CellstreamConfig(
       problems.add("schema.registry.url: must start with http:// or https://, got '" + registry + "' (" + p.source("schema.registry.url") + ")");
     }
     int registryTimeoutMs = p.integer("schema.registry.request.timeout.ms", 100, 600_000);
+    Delivery.Mode deliveryMode = Delivery.Mode.EXACTLY_ONCE;
+    try {
+      deliveryMode = Delivery.Mode.parse(s.value("cellstream.delivery"));
+    } catch (IllegalArgumentException e) {
+      problems.add("cellstream.delivery: " + e.getMessage() + " (" + p.source("cellstream.delivery") + ")");
+    }
+    int keptPredictions = p.integer("cellstream.delivery.kept-predictions", 1, 100_000);
+    int dedupExamples = p.integer("cellstream.training.dedup-examples", 0, 100_000_000);
+    // The Kafka settings the mode implies, where none was given: they show in --print-config with where they came from.
+    for (var e : new Delivery(deliveryMode, 1, 0).streamsDefaults().entrySet()) {
+      String unprefixed = e.getKey().startsWith("producer.") ? e.getKey().substring("producer.".length()) : e.getKey();
+      Settings.Value v = s.get(e.getKey());
+      boolean given = (v != null && !v.source().equals("default")) || s.has(unprefixed) && !unprefixed.equals(e.getKey());
+      if (!given && (v == null || !v.value().equals(e.getValue()))) {
+        s.set(e.getKey(), e.getValue(), "cellstream.delivery=" + deliveryMode.id());
+      }
+    }
     String guarantee = p.string("processing.guarantee");
-    if (guarantee != null && !guarantee.equals("exactly_once_v2") && !guarantee.equals("at_least_once")) {
-      problems.add("processing.guarantee: exactly_once_v2 or at_least_once, got '" + guarantee + "' (" + p.source("processing.guarantee") + ")");
+    if (guarantee != null && !guarantee.equals(deliveryMode.processingGuarantee())) {
+      problems.add("processing.guarantee: '" + guarantee + "' (" + p.source("processing.guarantee") + ") does not go with"
+          + " cellstream.delivery=" + deliveryMode.id() + ", which runs " + deliveryMode.processingGuarantee()
+          + ": set cellstream.delivery=" + (guarantee.equals("at_least_once") ? "low-latency" : "exactly-once")
+          + " instead (an at-least-once run without it would step an event delivered twice twice)");
     }
     p.integer("num.stream.threads", 1, 64);
     p.integer("num.standby.replicas", 0, 16);
@@ -284,7 +308,7 @@ public record CellstreamConfig(
           forgetBias, seed);
       stream = new StreamSettings(topics, modelName, new ModelSpec(d, h, k, task), learner, training,
           new InputLimits(maxBytes, maxEntityId, maxEventId), new LabelJoin.Holding(holdPerEntity, holdSeconds * 1000L),
-          maxStateBytes, keepGates, mapping);
+          maxStateBytes, keepGates, mapping, new Delivery(deliveryMode, keptPredictions, dedupExamples));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(List.of(e.getMessage()));
     }

@@ -81,6 +81,44 @@ class CellstreamConfigTest {
   }
 
   @Test
+  void lowLatencyDeliverySetsTheGuaranteeCommitIntervalAndLingerWhereNoneWasGiven() {
+    Settings s = defaults().withCommandLine(Map.of("cellstream.delivery", "low-latency"));
+    CellstreamConfig c = CellstreamConfig.from(s);
+    assertThat(c.stream().delivery().lowLatency()).isTrue();
+    assertThat(c.stream().delivery().emissionsKept()).isEqualTo(io.cellstream.stream.Delivery.DEFAULT_KEPT_PREDICTIONS);
+    assertThat(c.kafka().getProperty("processing.guarantee")).isEqualTo("at_least_once");
+    assertThat(c.kafka().getProperty("commit.interval.ms")).isEqualTo("1000");
+    assertThat(c.kafka().getProperty("producer.linger.ms")).isEqualTo("0");
+    // --print-config says where they came from.
+    assertThat(s.describe()).contains("processing.guarantee = at_least_once   (cellstream.delivery=low-latency)")
+        .contains("commit.interval.ms = 1000   (cellstream.delivery=low-latency)");
+
+    Settings given = defaults().withCommandLine(Map.of("cellstream.delivery", "low-latency", "commit.interval.ms", "250",
+        "linger.ms", "2", "cellstream.delivery.kept-predictions", "64"));
+    CellstreamConfig g = CellstreamConfig.from(given);
+    assertThat(g.kafka().getProperty("commit.interval.ms")).isEqualTo("250");
+    assertThat(g.kafka()).doesNotContainKey("producer.linger.ms");
+    assertThat(g.kafka().getProperty("linger.ms")).isEqualTo("2");
+    assertThat(g.stream().delivery().keptPredictions()).isEqualTo(64);
+
+    CellstreamConfig eos = CellstreamConfig.from(defaults());
+    assertThat(eos.stream().delivery()).isEqualTo(io.cellstream.stream.Delivery.EXACTLY_ONCE);
+    assertThat(eos.stream().delivery().emissionsKept()).as("nothing comes twice: nothing kept").isZero();
+    assertThat(eos.kafka()).doesNotContainKey("commit.interval.ms");
+  }
+
+  @Test
+  void atLeastOnceWithoutTheLowLatencyModeIsRefused() {
+    // It would step an event delivered twice twice: the memory's bookkeeping is the low-latency mode's.
+    Settings s = defaults().withCommandLine(Map.of("processing.guarantee", "at_least_once"));
+    assertThatThrownBy(() -> CellstreamConfig.from(s))
+        .hasMessageContaining("processing.guarantee: 'at_least_once' (from command line) does not go with cellstream.delivery=exactly-once")
+        .hasMessageContaining("set cellstream.delivery=low-latency");
+    Settings t = defaults().withCommandLine(Map.of("cellstream.delivery", "fast"));
+    assertThatThrownBy(() -> CellstreamConfig.from(t)).hasMessageContaining("cellstream.delivery: exactly-once or low-latency, got 'fast'");
+  }
+
+  @Test
   void bpttLongerThanTheWindowIsExplained() {
     Settings s = defaults().withCommandLine(Map.of("cellstream.window.steps", "8", "cellstream.training.bptt-steps", "16"));
     assertThatThrownBy(() -> CellstreamConfig.from(s))

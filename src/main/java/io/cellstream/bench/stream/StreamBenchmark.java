@@ -11,6 +11,7 @@ import io.cellstream.serde.AvroSerde;
 import io.cellstream.serde.SchemaRegistryClient;
 import io.cellstream.stream.CellstreamSerdes;
 import io.cellstream.stream.ModelVersion;
+import io.cellstream.stream.Delivery;
 import io.cellstream.stream.StreamSettings;
 import io.cellstream.util.FileTrees;
 import java.io.IOException;
@@ -211,33 +212,47 @@ public final class StreamBenchmark {
     // 4. Latency at a fixed share of the measured maximum.
     double rate = o.loadFraction * lstmRate;
     List<Map<String, Object>> latJson = new ArrayList<>();
-    for (int commitMs : o.phases.contains("latency") ? o.latencyCommitMs : List.<Integer>of()) {
-      LatencyProbe.Result l = latencyRun(lstm, rate, commitMs);
-      String interval = commitMs == 0 ? "default" : commitMs + " ms";
-      String lsec = "Latency (paced, " + StreamBenchReport.num(rate) + " events/s = " + Math.round(o.loadFraction * 100)
-          + "% of the 1-thread maximum)";
-      String lhow = String.format(Locale.ROOT, "commit.interval.ms %s; %,d events after 1 s warm-up, %d missing; "
-          + "scheduled send -> read_committed poll", interval, l.measured(), l.missing());
-      report.row(lsec, "p50 ms, commit interval " + interval, StreamBenchReport.fixed(l.p50Ms(), 1), lhow);
-      report.row(lsec, "p99 ms, commit interval " + interval, StreamBenchReport.fixed(l.p99Ms(), 1), "");
-      report.row(lsec, "p99.9 ms, commit interval " + interval, StreamBenchReport.fixed(l.p999Ms(), 1),
-          "max " + StreamBenchReport.fixed(l.maxMs(), 1) + " ms, mean " + StreamBenchReport.fixed(l.meanMs(), 1) + " ms");
-      report.row(lsec, "send -> step p50/p99 ms, commit interval " + interval,
-          StreamBenchReport.fixed(l.toStepP50Ms(), 0) + " / " + StreamBenchReport.fixed(l.toStepP99Ms(), 0),
-          "the part before the step: prediction's predictionTime - send time (wall clock, ms); the rest is the commit");
-      Map<String, Object> j = new LinkedHashMap<>();
-      j.put("commitIntervalMs", commitMs == 0 ? "default" : commitMs);
-      j.put("offeredEventsPerSecond", Math.round(rate));
-      j.put("measured", l.measured());
-      j.put("missing", l.missing());
-      j.put("p50Ms", StreamBenchReport.round(l.p50Ms(), 2));
-      j.put("p99Ms", StreamBenchReport.round(l.p99Ms(), 2));
-      j.put("p999Ms", StreamBenchReport.round(l.p999Ms(), 2));
-      j.put("maxMs", StreamBenchReport.round(l.maxMs(), 2));
-      j.put("meanMs", StreamBenchReport.round(l.meanMs(), 2));
-      j.put("sendToStepP50Ms", StreamBenchReport.round(l.toStepP50Ms(), 1));
-      j.put("sendToStepP99Ms", StreamBenchReport.round(l.toStepP99Ms(), 1));
-      latJson.add(j);
+    // Each delivery mode at the same rate; its headline from its run at the default commit interval (the mode's).
+    for (Delivery delivery : o.phases.contains("latency") ? List.of(Delivery.EXACTLY_ONCE, Delivery.LOW_LATENCY) : List.<Delivery>of()) {
+      String mode = delivery.lowLatency() ? "low-latency" : "eos";
+      Double headlineP99 = null;
+      for (int commitMs : o.latencyCommitMs) {
+        LatencyProbe.Result l = latencyRun(lstm, rate, commitMs, delivery);
+        if (commitMs == 0 && headlineP99 == null) {
+          headlineP99 = l.p99Ms();
+        }
+        String interval = (commitMs == 0 ? "default" : commitMs + " ms") + ", " + mode;
+        String lsec = "Latency (paced, " + StreamBenchReport.num(rate) + " events/s = " + Math.round(o.loadFraction * 100)
+            + "% of the 1-thread maximum)";
+        String lhow = String.format(Locale.ROOT, "commit.interval.ms %s; %,d events after 1 s warm-up, %d missing; "
+            + "scheduled send -> read_committed poll", interval, l.measured(), l.missing());
+        report.row(lsec, "p50 ms, commit interval " + interval, StreamBenchReport.fixed(l.p50Ms(), 1), lhow);
+        report.row(lsec, "p99 ms, commit interval " + interval, StreamBenchReport.fixed(l.p99Ms(), 1), "");
+        report.row(lsec, "p99.9 ms, commit interval " + interval, StreamBenchReport.fixed(l.p999Ms(), 1),
+            "max " + StreamBenchReport.fixed(l.maxMs(), 1) + " ms, mean " + StreamBenchReport.fixed(l.meanMs(), 1) + " ms");
+        report.row(lsec, "send -> step p50/p99 ms, commit interval " + interval,
+            StreamBenchReport.fixed(l.toStepP50Ms(), 0) + " / " + StreamBenchReport.fixed(l.toStepP99Ms(), 0),
+            "the part before the step: prediction's predictionTime - send time (wall clock, ms); the rest is the wait for the"
+                + " commit (eos) or the send and the fetch (low-latency)");
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("mode", mode);
+        j.put("commitIntervalMs", commitMs == 0 ? "default" : commitMs);
+        j.put("offeredEventsPerSecond", Math.round(rate));
+        j.put("measured", l.measured());
+        j.put("missing", l.missing());
+        j.put("p50Ms", StreamBenchReport.round(l.p50Ms(), 2));
+        j.put("p99Ms", StreamBenchReport.round(l.p99Ms(), 2));
+        j.put("p999Ms", StreamBenchReport.round(l.p999Ms(), 2));
+        j.put("maxMs", StreamBenchReport.round(l.maxMs(), 2));
+        j.put("meanMs", StreamBenchReport.round(l.meanMs(), 2));
+        j.put("sendToStepP50Ms", StreamBenchReport.round(l.toStepP50Ms(), 1));
+        j.put("sendToStepP99Ms", StreamBenchReport.round(l.toStepP99Ms(), 1));
+        latJson.add(j);
+      }
+      if (headlineP99 != null) {
+        report.headline(String.format(Locale.ROOT, "stream %s p99 ms at %d%% load: %.1f", mode,
+            Math.round(o.loadFraction * 100), headlineP99));
+      }
     }
     report.put("latency", latJson);
 
@@ -349,10 +364,14 @@ public final class StreamBenchmark {
     return new StateFigures(entities, value, rocks, changelog.bytes(), changelog.offsets());
   }
 
-  private LatencyProbe.Result latencyRun(LstmKernel kernel, double rate, int commitMs) throws Exception {
-    String name = "latency-" + (commitMs == 0 ? "default" : commitMs + "ms");
+  private LatencyProbe.Result latencyRun(LstmKernel kernel, double rate, int commitMs, Delivery delivery) throws Exception {
+    String name = "latency-" + (delivery.lowLatency() ? "ll-" : "") + (commitMs == 0 ? "default" : commitMs + "ms");
     Dataset data = load(name, o.entities, 0, false);
-    Map<String, String> extra = commitMs == 0 ? Map.of() : Map.of("commit.interval.ms", String.valueOf(commitMs));
+    Map<String, String> extra = new LinkedHashMap<>();
+    if (commitMs != 0) {
+      extra.put("commit.interval.ms", String.valueOf(commitMs));
+    }
+    extra.put("processing.guarantee", delivery.mode().processingGuarantee()); // the mode's (deployment() reads it)
     Deployment d = deployment(name, data, kernel, 1, 0, false, extra);
     try (EventWriter paced = new EventWriter(client, eventSerde, o.inputSize, 7, true)) {
       d.start(o.partitions);
@@ -558,7 +577,9 @@ public final class StreamBenchmark {
 
   private void stateRows(StateFigures inference, StateFigures window) {
     String ssec = "State per entity (H=" + o.hiddenSize + ", D=" + o.inputSize + ", gates kept)";
-    for (var e : List.of(Map.entry("inference only (W=0)", inference), Map.entry("with window W=" + o.window, window))) {
+    // SimpleEntry, not Map.entry: a figure is null when its phase did not run.
+    for (var e : List.of(new java.util.AbstractMap.SimpleEntry<>("inference only (W=0)", inference),
+        new java.util.AbstractMap.SimpleEntry<>("with window W=" + o.window, window))) {
       StateFigures s = e.getValue();
       if (s == null) {
         continue;
@@ -788,6 +809,10 @@ public final class StreamBenchmark {
     StreamSettings settings = new StreamSettings(topics, "bench", spec(), learner, training, 1 << 20, true);
     Map<String, String> props = new LinkedHashMap<>(o.streamsOverrides);
     props.putAll(extra);
+    if ("at_least_once".equals(props.get("processing.guarantee"))) {
+      // At-least-once is the low-latency delivery mode's (the service refuses it without): its Kafka settings too.
+      settings = settings.withDelivery(Delivery.LOW_LATENCY);
+    }
     runs++;
     return new Deployment(name, app, settings, o.workDir.resolve("state").resolve(name + "-" + runs), client, props,
         threads, serdes, kernel);
