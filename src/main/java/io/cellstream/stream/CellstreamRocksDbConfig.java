@@ -60,7 +60,7 @@ public final class CellstreamRocksDbConfig implements RocksDBConfigSetter {
     final WriteBufferManager writeBuffers;
     final long cacheBytes;
     final long writeBufferBytes;
-    int users;
+    final java.util.List<String> stores = new java.util.ArrayList<>();
 
     Shared(long cacheBytes, long writeBufferBytes) {
       this.cacheBytes = cacheBytes;
@@ -75,22 +75,23 @@ public final class CellstreamRocksDbConfig implements RocksDBConfigSetter {
   private static final Map<String, Shared> SHARED = new HashMap<>();
 
   private String sharedKey;
+  private String storeName;
   private BloomFilter filter;
 
   /** The instance's shared cache (created by its first store, closed with its last). */
-  static synchronized Shared acquire(String key, long cacheBytes, long writeBufferBytes) {
+  static synchronized Shared acquire(String key, String store, long cacheBytes, long writeBufferBytes) {
     Shared s = SHARED.get(key);
     if (s == null) {
       s = new Shared(cacheBytes, writeBufferBytes);
       SHARED.put(key, s);
     }
-    s.users++;
+    s.stores.add(store);
     return s;
   }
 
-  static synchronized void release(String key) {
+  static synchronized void release(String key, String store) {
     Shared s = SHARED.get(key);
-    if (s != null && --s.users == 0) {
+    if (s != null && s.stores.remove(store) && s.stores.isEmpty()) {
       SHARED.remove(key);
       s.writeBuffers.close();
       s.cache.close();
@@ -102,12 +103,19 @@ public final class CellstreamRocksDbConfig implements RocksDBConfigSetter {
     return SHARED.size();
   }
 
+  /** The stores using the cache of the instance {@code applicationId|stateDir} (for tests). */
+  static synchronized java.util.List<String> stores(String key) {
+    Shared s = SHARED.get(key);
+    return s == null ? java.util.List.of() : java.util.List.copyOf(s.stores);
+  }
+
   @Override
   public void setConfig(String storeName, Options options, Map<String, Object> configs) {
     long cacheBytes = bytes(configs, BLOCK_CACHE_BYTES_CONFIG);
     long writeBufferBytes = bytes(configs, WRITE_BUFFER_BYTES_CONFIG);
     sharedKey = configs.get(StreamsConfig.APPLICATION_ID_CONFIG) + "|" + configs.get(StreamsConfig.STATE_DIR_CONFIG);
-    Shared shared = acquire(sharedKey, cacheBytes, writeBufferBytes);
+    this.storeName = storeName;
+    Shared shared = acquire(sharedKey, storeName, cacheBytes, writeBufferBytes);
 
     // Kafka Streams' own table config (it keeps a handle on its cache for metrics): change it, never replace it.
     BlockBasedTableConfig table = (BlockBasedTableConfig) options.tableFormatConfig();
@@ -135,7 +143,7 @@ public final class CellstreamRocksDbConfig implements RocksDBConfigSetter {
       filter = null;
     }
     if (sharedKey != null) {
-      release(sharedKey);
+      release(sharedKey, this.storeName);
       sharedKey = null;
     }
   }

@@ -92,7 +92,7 @@ public record StateStoreSettings(long memoryBudgetBytes, long expectedEntities, 
     long steps = windowSteps == 0 ? 0 : windowSteps + checkpointEvery - 1;
     long perStep = 8 + 1 + 2 + 16 + 4L * (spec.inputSize() + spec.outputSize());
     long checkpoints = windowSteps == 0 ? 0 : (steps + checkpointEvery - 1) / checkpointEvery;
-    long departed = 8L * steps;
+    long departed = windowSteps == 0 ? 0 : 8L * (windowSteps + checkpointEvery); // hashes of ids that left it
     return (int) Math.min(Integer.MAX_VALUE, bare + steps * perStep + checkpoints * 8L * spec.hiddenSize() + departed);
   }
 

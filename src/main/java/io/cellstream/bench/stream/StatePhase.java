@@ -36,7 +36,11 @@ final class StatePhase {
   static void sizes(BenchContext ctx, StateFigures inference, StateFigures window) {
     StreamBenchOptions o = ctx.o;
     String ssec = "State per entity (H=" + o.hiddenSize + ", D=" + o.inputSize + ", gates kept)";
-    for (var e : List.of(Map.entry("inference only (W=0)", inference), Map.entry("with window W=" + o.window, window))) {
+    // Either may be missing (its phase did not run).
+    Map<String, StateFigures> figures = new LinkedHashMap<>();
+    figures.put("inference only (W=0)", inference);
+    figures.put("with window W=" + o.window, window);
+    for (var e : figures.entrySet()) {
       StateFigures s = e.getValue();
       if (s == null) {
         continue;
