@@ -45,7 +45,7 @@ public record StateStoreSettings(long memoryBudgetBytes, long expectedEntities, 
    * Heap bytes per record-cache entry beyond the value: the key (a short id), Kafka Streams' LRU node, its
    * TreeMap entry and the record context it keeps for each entry.
    */
-  static final int CACHE_ENTRY_OVERHEAD_BYTES = 200;
+  public static final int CACHE_ENTRY_OVERHEAD_BYTES = 200;
   /** Kafka Streams' default record cache, the least the derivation gives it (if the budget allows). */
   static final long STREAMS_DEFAULT_RECORD_CACHE_BYTES = 10L << 20;
   private static final long MB = 1L << 20;

@@ -24,6 +24,7 @@ import java.util.Map;
  *   <li>+ {@code CellstreamRocksDbConfig} with the budget's block cache, record cache still 10 MB;</li>
  *   <li>+ the record cache derived from the budget and E: the service's default now (the scaling phase's row);</li>
  *   <li>+ keep-gates off: a smaller value (3H bytes less), a setting the service has;</li>
+ *   <li>a budget large enough for the record cache to hold every memory (the derivation's other end);</li>
  *   <li>a 16-bit h and c, measured on the engine baseline (a value 4H bytes smaller against the full one) and for
  *       its effect on predictions in-process ({@link CompactStateCheck}).</li>
  * </ol>
@@ -78,7 +79,9 @@ final class StatePhase {
         new Variant("rocksDbConfig", "+ RocksDB config setter, 10 MB record cache",
             RunConfig.DEFAULT.withState(service.withRecordCacheBytes(10L << 20))),
         new Variant("keepGatesOff", "service defaults, keep-gates off",
-            ctx.serviceDefaults(e).withSettings(StatePhase::withoutGates)));
+            ctx.serviceDefaults(e).withSettings(StatePhase::withoutGates)),
+        new Variant("budgetForAllEntities", "budget sized so that every memory fits the record cache",
+            RunConfig.DEFAULT.withState(sizedForAll(service))));
     double before = Double.NaN;
     for (Variant v : variants) {
       Deployment.Throughput t = ctx.throughputRun("state-" + v.key() + "-E" + label, data, lstm, 1, 0, false, v.run(), false)
@@ -149,6 +152,14 @@ final class StatePhase {
     m.put("streamThreadCpuMicrosPerEvent", StreamBenchReport.round(cpu[1], 2));
     m.put("processCpuMicrosPerEvent", StreamBenchReport.round(cpu[0], 2));
     js.add(m);
+  }
+
+  /** A budget whose record-cache half holds every entity's memory (rounded up to 256 MB). */
+  static StateStoreSettings sizedForAll(StateStoreSettings s) {
+    long workingSet = s.expectedEntities() * (s.entityValueBytes() + (long) StateStoreSettings.CACHE_ENTRY_OVERHEAD_BYTES);
+    long quantum = 256L << 20;
+    long budget = Math.max(s.memoryBudgetBytes(), (2 * workingSet + quantum - 1) / quantum * quantum);
+    return StateStoreSettings.derive(budget, s.expectedEntities(), s.entityValueBytes());
   }
 
   private static StreamSettings withoutGates(StreamSettings s) {
