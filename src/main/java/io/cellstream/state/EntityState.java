@@ -21,9 +21,13 @@ import java.util.List;
  * arrives. And the ids of the W + k steps that most recently left the window are remembered as 64-bit hashes, so
  * that a label for one of them is recognised as too late at once rather than held for an event that has passed.
  *
- * <p>Sizes: inference-only (W = 0) is 2H floats + K floats + 3H bytes + ~40 bytes; with a window, add
- * (W + k) · (4D + 4K + 21 + |eventId|) bytes plus ⌈(W + k)/k⌉ · 8H bytes of checkpoints, and per held label
- * 18 + |eventId| + 4K + |origin| bytes.
+ * <p>Two more things since format 3: the input position of the last event applied (and, when asked, the last R
+ * predictions), so that at-least-once delivery can apply each event to the memory once and emit its prediction
+ * again unchanged; and the input layer's own per-entity memory (an opaque byte string).
+ *
+ * <p>Sizes: inference-only (W = 0) is 2H floats + K floats + 3H bytes + ~60 bytes; with a window, add
+ * (W + k) · (4D + 4K + 21 + |eventId|) bytes plus ⌈(W + k)/k⌉ · 8H bytes of checkpoints, per held label
+ * 18 + |eventId| + 4K + |origin| bytes, per kept prediction 32 + 4K bytes, plus the feature memory.
  *
  * <p>Mutable and reused: the step processor decodes into one instance per task, mutates it, encodes it.
  */
@@ -64,6 +68,22 @@ public final class EntityState {
   private int departedCount;
   private int departedStart;
   private final List<HeldLabel> held = new ArrayList<>(); // oldest first
+
+  // Delivery (format 3). Where the last event applied to this memory came from, so that an event delivered again
+  // (at-least-once delivery after a crash) is recognised and does not advance the memory twice; and the last R
+  // predictions made, so that such an event's prediction can be emitted again with the same content.
+  public int inputPartition = -1;     // partition of the input topic of the last applied event (-1: none recorded)
+  public long inputOffset = -1;       // its offset
+  private int emissionCapacity;       // R (0: nothing kept, the default)
+  private long[] emissionMeta = new long[0];      // (R, 4): input offset, model version, prediction time, eventsSeen after the step
+  private float[] emissionOutputs = new float[0]; // (R, K) the head's outputs
+  private int emissionCount;
+  private int emissionStart;          // ring: oldest at emissionStart
+
+  // Feature memory (format 3): what the input layer keeps per entity between events (e.g. the time of the previous
+  // event, the last known target). Opaque here: the input layer owns its layout and versions it itself.
+  private byte[] featureMemory = NO_BYTES;
+  private static final byte[] NO_BYTES = new byte[0];
 
   /** The state of an LSTM entity: h and c of H floats each. */
   public EntityState(int inputSize, int hiddenSize, int outputSize, int windowSteps, int checkpointEvery) {
@@ -124,6 +144,11 @@ public final class EntityState {
     departedCount = 0;
     departedStart = 0;
     held.clear();
+    inputPartition = -1;
+    inputOffset = -1;
+    emissionCount = 0;
+    emissionStart = 0;
+    featureMemory = NO_BYTES;
   }
 
   /** Nothing worth keeping: no step taken and no label held (a state that only held labels, all given up). */
@@ -434,6 +459,105 @@ public final class EntityState {
     int at = i / checkpointEvery * (hiddenSize + cellSize);
     System.arraycopy(checkpoints, at, h0, 0, hiddenSize);
     System.arraycopy(checkpoints, at + hiddenSize, c0, 0, cellSize);
+  }
+
+  // ---------------------------------------------------------------- delivery: the input position and recent predictions
+
+  /** Keeps the last {@code r} predictions for re-emission (0 keeps none). Forgets those kept so far. */
+  public void keepEmissions(int r) {
+    if (r < 0) {
+      throw new IllegalArgumentException("emissions kept must be >= 0, got " + r);
+    }
+    emissionCapacity = r;
+    emissionMeta = new long[4 * r];
+    emissionOutputs = new float[r * outputSize];
+    emissionCount = 0;
+    emissionStart = 0;
+  }
+
+  /** R: how many of the last predictions are kept. */
+  public int emissionCapacity() {
+    return emissionCapacity;
+  }
+
+  /** Predictions kept, at most R. */
+  public int emissionCount() {
+    return emissionCount;
+  }
+
+  /**
+   * Remembers a prediction made for the event at {@code inputOffset} (newest last; the oldest falls out when R are
+   * kept). No-op when R = 0.
+   *
+   * @param outputs (K) the head's outputs
+   */
+  public void recordEmission(long inputOffset, long modelVersion, long predictionTime, long eventsSeenAfter, float[] outputs) {
+    if (emissionCapacity == 0) {
+      return;
+    }
+    int slot;
+    if (emissionCount < emissionCapacity) {
+      slot = (emissionStart + emissionCount++) % emissionCapacity;
+    } else {
+      slot = emissionStart;
+      emissionStart = (emissionStart + 1) % emissionCapacity;
+    }
+    emissionMeta[4 * slot] = inputOffset;
+    emissionMeta[4 * slot + 1] = modelVersion;
+    emissionMeta[4 * slot + 2] = predictionTime;
+    emissionMeta[4 * slot + 3] = eventsSeenAfter;
+    System.arraycopy(outputs, 0, emissionOutputs, slot * outputSize, outputSize);
+  }
+
+  /** Index (0 = oldest kept) of the prediction kept for the event at this input offset, or -1. */
+  public int findEmission(long inputOffset) {
+    for (int i = emissionCount - 1; i >= 0; i--) {
+      if (emissionMeta[4 * emissionSlot(i)] == inputOffset) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private int emissionSlot(int i) {
+    if (i < 0 || i >= emissionCount) {
+      throw new IndexOutOfBoundsException("emission " + i + " of " + emissionCount);
+    }
+    return (emissionStart + i) % emissionCapacity;
+  }
+
+  public long emissionInputOffset(int i) {
+    return emissionMeta[4 * emissionSlot(i)];
+  }
+
+  public long emissionModelVersion(int i) {
+    return emissionMeta[4 * emissionSlot(i) + 1];
+  }
+
+  public long emissionPredictionTime(int i) {
+    return emissionMeta[4 * emissionSlot(i) + 2];
+  }
+
+  /** The entity's step count after the step that made this prediction. */
+  public long emissionEventsSeen(int i) {
+    return emissionMeta[4 * emissionSlot(i) + 3];
+  }
+
+  /** Copies the outputs (K) of the i-th kept prediction into {@code dst}. */
+  public void copyEmissionOutputs(int i, float[] dst) {
+    System.arraycopy(emissionOutputs, emissionSlot(i) * outputSize, dst, 0, outputSize);
+  }
+
+  // ---------------------------------------------------------------- feature memory
+
+  /** The input layer's per-entity memory: empty for a new entity. Not copied: do not modify it. */
+  public byte[] featureMemory() {
+    return featureMemory;
+  }
+
+  /** Replaces the input layer's per-entity memory (kept as given, not copied). */
+  public void setFeatureMemory(byte[] memory) {
+    this.featureMemory = memory == null ? NO_BYTES : memory;
   }
 
   // ---------------------------------------------------------------- for the codec

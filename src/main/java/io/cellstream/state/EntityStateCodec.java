@@ -7,11 +7,11 @@ import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
- * Binary format of {@link EntityState}, version 2. Little-endian:
+ * Binary format of {@link EntityState}, version 3. Little-endian:
  *
  * <pre>
  * int    magic 'CSES' (0x53455343 as read little-endian)
- * short  format version (2; 1 is read too)
+ * short  format version (3; 1 and 2 are read too)
  * short  flags (bit 0: gates present)
  * int    D, H, K, W, k
  * long   eventsSeen, modelVersion, lastEventTime
@@ -26,10 +26,16 @@ import java.util.zip.CRC32C;
  * long   departed hashes (departed)        (v2)
  * int    held                              (v2) labels held for their event, oldest first
  * held × { long heldAt; short idLength; byte id[idLength]; float target (K); int originLength; byte origin[] }  (v2)
+ * int    inputPartition; long inputOffset   (v3) where the last applied event came from (-1: not recorded)
+ * int    emissions                         (v3) predictions kept for re-emission, oldest first
+ * emissions × { long inputOffset, modelVersion, predictionTime, eventsSeen; float outputs (K) }  (v3)
+ * int    featureMemoryLength; byte featureMemory[]   (v3) the input layer's per-entity memory
  * int    CRC32C of everything before it
  * </pre>
  *
- * Version 1 (no departed ids, no held labels) is read as a state that has neither.
+ * Version 1 (no departed ids, no held labels) is read as a state that has neither; versions 1 and 2 as a state
+ * with no input position, no kept predictions and an empty feature memory. Kept predictions beyond the
+ * configured R are dropped oldest first.
  *
  * A state written with another window shape (W or k) is read with its (h, c) and counters kept and its
  * window trimmed (W smaller) or dropped (k different), so that a configuration change never loses the memory
@@ -38,12 +44,13 @@ import java.util.zip.CRC32C;
 public final class EntityStateCodec {
 
   public static final int MAGIC = 0x53455343; // "CSES" little-endian
-  public static final short VERSION = 2;
+  public static final short VERSION = 3;
   /** Event ids are stored with a 16-bit length. */
   public static final int MAX_EVENT_ID_BYTES = Short.MAX_VALUE;
   private static final int FLAG_GATES = 1;
 
   private final CRC32C crc = new CRC32C();
+  private float[] emissionScratch = new float[0]; // (K)
 
   /** Not thread-safe: one codec per stream task. */
   public EntityStateCodec() {}
@@ -54,7 +61,9 @@ public final class EntityStateCodec {
     int count = s.windowCount();
     long size = 4 + 2 + 2 + 5 * 4 + 3 * 8 + 4L * (2 * hs + s.outputSize()) + (s.hasGates ? 3L * hs : 0)
         + 8 + 4 + 4L * count * (s.inputSize() + s.outputSize()) + 4L * s.checkpointCount() * 2 * hs
-        + 4 + 8L * s.departedCount() + 4 + 4;
+        + 4 + 8L * s.departedCount() + 4
+        + 4 + 8 + 4 + (32L + 4L * s.outputSize()) * s.emissionCount() + 4 + s.featureMemory().length
+        + 4;
     for (int i = 0; i < count; i++) {
       size += 8 + 1 + 2 + s.rawEventId(i).length;
     }
@@ -116,6 +125,16 @@ public final class EntityStateCodec {
       putFloats(b, l.target(), 0, l.target().length);
       b.putInt(l.origin().length).put(l.origin());
     }
+    b.putInt(s.inputPartition).putLong(s.inputOffset);
+    b.putInt(s.emissionCount());
+    float[] outputs = emissionScratch(s.outputSize());
+    for (int i = 0; i < s.emissionCount(); i++) {
+      b.putLong(s.emissionInputOffset(i)).putLong(s.emissionModelVersion(i)).putLong(s.emissionPredictionTime(i))
+          .putLong(s.emissionEventsSeen(i));
+      s.copyEmissionOutputs(i, outputs);
+      putFloats(b, outputs, 0, s.outputSize());
+    }
+    b.putInt(s.featureMemory().length).put(s.featureMemory());
     crc.reset();
     crc.update(out, 0, b.position());
     b.putInt((int) crc.getValue());
@@ -246,12 +265,46 @@ public final class EntityStateCodec {
       for (long id : skippedIds) {
         into.restoreDeparted(id);
       }
+      if (version >= 3) {
+        into.inputPartition = b.getInt();
+        into.inputOffset = b.getLong();
+        int emissions = b.getInt();
+        if (emissions < 0 || emissions > b.remaining() / (32 + 4 * k)) {
+          throw new StateFormatException("entity state corrupt: kept predictions " + emissions);
+        }
+        float[] outputs = emissionScratch(k);
+        int dropped = Math.max(0, emissions - into.emissionCapacity()); // the oldest, when fewer are kept now
+        for (int i = 0; i < emissions; i++) {
+          long offset = b.getLong();
+          long version3 = b.getLong();
+          long predictionTime = b.getLong();
+          long eventsSeen = b.getLong();
+          getFloats(b, outputs, 0, k);
+          if (i >= dropped) {
+            into.recordEmission(offset, version3, predictionTime, eventsSeen, outputs);
+          }
+        }
+        int memoryLength = b.getInt();
+        if (memoryLength < 0 || memoryLength > b.remaining() - 4) {
+          throw new StateFormatException("entity state corrupt: feature memory length " + memoryLength);
+        }
+        byte[] memory = new byte[memoryLength];
+        b.get(memory);
+        into.setFeatureMemory(memory);
+      }
       if (b.remaining() != 4) {
         throw new StateFormatException("entity state corrupt: " + (b.remaining() - 4) + " unexpected bytes at the end");
       }
     } catch (BufferUnderflowException | IndexOutOfBoundsException | IllegalArgumentException e) {
       throw new StateFormatException("entity state truncated or corrupt: " + e);
     }
+  }
+
+  private float[] emissionScratch(int k) {
+    if (emissionScratch.length != k) {
+      emissionScratch = new float[k];
+    }
+    return emissionScratch;
   }
 
   // Bulk copies through a little-endian float view: a plain memory copy on a little-endian CPU instead of one

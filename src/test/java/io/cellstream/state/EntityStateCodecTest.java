@@ -64,8 +64,43 @@ class EntityStateCodecTest {
     assertSame(a, b, true);
   }
 
+  /** Adds the format-3 parts: an input position, {@code emissions} kept predictions (of R), a feature memory. */
+  static EntityState withDelivery(EntityState s, int r, int emissions, int memoryBytes, long seed) {
+    java.util.Random rnd = new java.util.Random(seed);
+    s.keepEmissions(r);
+    s.inputPartition = rnd.nextInt(12);
+    long offset = 1000 + rnd.nextInt(1000);
+    float[] y = new float[s.outputSize()];
+    for (int i = 0; i < emissions; i++) {
+      for (int j = 0; j < y.length; j++) {
+        y[j] = rnd.nextFloat();
+      }
+      s.recordEmission(offset + i, 1 + rnd.nextInt(9), 1_700_000_000_000L + rnd.nextInt(), 10 + i, y);
+    }
+    s.inputOffset = offset + emissions - 1;
+    byte[] memory = new byte[memoryBytes];
+    rnd.nextBytes(memory);
+    s.setFeatureMemory(memory);
+    return s;
+  }
+
   static void assertSame(EntityState a, EntityState b, boolean withVersion2Parts) {
     if (withVersion2Parts) {
+      assertThat(b.inputPartition).isEqualTo(a.inputPartition);
+      assertThat(b.inputOffset).isEqualTo(a.inputOffset);
+      assertThat(b.emissionCount()).isEqualTo(a.emissionCount());
+      for (int i = 0; i < a.emissionCount(); i++) {
+        assertThat(b.emissionInputOffset(i)).isEqualTo(a.emissionInputOffset(i));
+        assertThat(b.emissionModelVersion(i)).isEqualTo(a.emissionModelVersion(i));
+        assertThat(b.emissionPredictionTime(i)).isEqualTo(a.emissionPredictionTime(i));
+        assertThat(b.emissionEventsSeen(i)).isEqualTo(a.emissionEventsSeen(i));
+        float[] ya = new float[a.outputSize()];
+        float[] yb = new float[a.outputSize()];
+        a.copyEmissionOutputs(i, ya);
+        b.copyEmissionOutputs(i, yb);
+        assertThat(yb).containsExactly(ya);
+      }
+      assertThat(b.featureMemory()).containsExactly(a.featureMemory());
       assertThat(b.departedCount()).isEqualTo(a.departedCount());
       for (int i = 0; i < a.departedCount(); i++) {
         assertThat(b.departedHash(i)).isEqualTo(a.departedHash(i));
@@ -123,10 +158,13 @@ class EntityStateCodecTest {
       @ForAll @IntRange(min = 0, max = 12) int window,
       @ForAll @IntRange(min = 1, max = 6) int every,
       @ForAll @IntRange(min = 0, max = 40) int steps,
-      @ForAll @IntRange(min = 0, max = 5) int held) {
-    EntityState a = withHeld(filled(d, h, k, window, every, steps, 42), held, 7);
+      @ForAll @IntRange(min = 0, max = 5) int held,
+      @ForAll @IntRange(min = 0, max = 4) int emissions,
+      @ForAll @IntRange(min = 0, max = 20) int memoryBytes) {
+    EntityState a = withDelivery(withHeld(filled(d, h, k, window, every, steps, 42), held, 7), 4, emissions, memoryBytes, 9);
     EntityStateCodec codec = new EntityStateCodec();
     EntityState b = new EntityState(d, h, k, window, every);
+    b.keepEmissions(4);
     codec.decode(codec.encode(a), b);
     assertSame(a, b);
   }
@@ -226,10 +264,6 @@ class EntityStateCodecTest {
   @Test
   void readsTheStoredVersion2File() throws IOException {
     EntityState expected = withHeld(filled(3, 5, 2, 6, 2, 17, 2024), 3, 2026);
-    if (Boolean.getBoolean("state.regenerate")) {
-      java.nio.file.Files.write(java.nio.file.Path.of("src/test/resources/state/entity-state-v2.bin"),
-          new EntityStateCodec().encode(expected));
-    }
     byte[] bytes;
     try (InputStream in = getClass().getResourceAsStream("/state/entity-state-v2.bin")) {
       assertThat(in).as("stored v2 file").isNotNull();
@@ -243,6 +277,42 @@ class EntityStateCodecTest {
     assertThat(read.departedRecently("evé-" + newestDeparted)).isTrue();
     assertThat(read.departedRecently("evé-0")).as("older than the W + k remembered").isFalse();
     assertThat(read.departedRecently("evé-16")).as("in the window").isFalse();
+    assertThat(read.inputOffset).as("version 2 recorded no input position").isEqualTo(-1);
+    assertThat(read.emissionCount()).isZero();
+    assertThat(read.featureMemory()).isEmpty();
+  }
+
+  /** Version 3 (input position, kept predictions, feature memory): written once by this build, kept as is. */
+  @Test
+  void readsTheStoredVersion3File() throws IOException {
+    EntityState expected = withDelivery(withHeld(filled(3, 5, 2, 6, 2, 17, 2024), 3, 2026), 4, 4, 11, 2027);
+    if (Boolean.getBoolean("state.regenerate")) {
+      java.nio.file.Files.write(java.nio.file.Path.of("src/test/resources/state/entity-state-v3.bin"),
+          new EntityStateCodec().encode(expected));
+    }
+    byte[] bytes;
+    try (InputStream in = getClass().getResourceAsStream("/state/entity-state-v3.bin")) {
+      assertThat(in).as("stored v3 file").isNotNull();
+      bytes = in.readAllBytes();
+    }
+    EntityState read = new EntityState(3, 5, 2, 6, 2);
+    read.keepEmissions(4);
+    new EntityStateCodec().decode(bytes, read);
+    assertSame(expected, read);
+    assertThat(read.emissionCount()).isEqualTo(4);
+    assertThat(read.featureMemory()).hasSize(11);
+  }
+
+  @Test
+  void fewerKeptPredictionsKeepTheNewest() {
+    EntityState a = withDelivery(filled(2, 3, 2, 0, 1, 5, 1), 6, 6, 0, 3);
+    EntityState b = new EntityState(2, 3, 2, 0, 1);
+    b.keepEmissions(2);
+    new EntityStateCodec().decode(new EntityStateCodec().encode(a), b);
+    assertThat(b.emissionCount()).isEqualTo(2);
+    assertThat(b.emissionInputOffset(0)).isEqualTo(a.emissionInputOffset(4));
+    assertThat(b.emissionInputOffset(1)).isEqualTo(a.emissionInputOffset(5));
+    assertThat(b.findEmission(a.emissionInputOffset(0))).isEqualTo(-1);
   }
 
   @Test
