@@ -11,6 +11,7 @@ import io.cellstream.input.InputFormat;
 import io.cellstream.input.InputLimits;
 import io.cellstream.input.InputMapping;
 import io.cellstream.stream.Delivery;
+import io.cellstream.stream.StateStoreSettings;
 import io.cellstream.stream.StreamSettings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,12 +43,18 @@ public record CellstreamConfig(
     int httpPort,
     String adminToken,
     Duration shutdownTimeout,
+    StateStoreSettings stateStore,
     Settings source) {
 
   /** One documented key. */
   public record Key(String name, String defaultValue, String doc) {}
 
   private static final LearnerSettings D = LearnerSettings.DEFAULTS;
+
+  /** The state stores' default memory budget (record cache + RocksDB), in MB. */
+  public static final long DEFAULT_STATE_MEMORY_BUDGET_MB = 512;
+  /** The default number of entities one instance is expected to hold. */
+  public static final long DEFAULT_EXPECTED_ENTITIES = 100_000;
 
   public static final List<Key> KEYS = List.of(
       new Key("application.id", "cellstream", "Kafka Streams application id: instances with the same id share the work; a replay uses its own."),
@@ -80,6 +87,8 @@ public record CellstreamConfig(
       new Key("cellstream.window.checkpoint-every", String.valueOf(D.checkpointEvery()), "k: keep (h, c) every k steps; the window holds W..W+k-1 steps."),
       new Key("cellstream.state.keep-gates", "true", "Keep each entity's last gate activations (3H bytes) for /entities/{id}."),
       new Key("cellstream.state.max-bytes", "0", "An entity's stored memory is kept at most this large; 0 = as large as its changelog accepts (the producer's max.request.size and the changelog topic's max.message.bytes, read at start). A memory that outgrows it loses its oldest window steps, then its oldest held labels (counted in cellstream_state_trimmed_total), never h and c."),
+      new Key("cellstream.state.memory-budget-mb", String.valueOf(DEFAULT_STATE_MEMORY_BUDGET_MB), "Memory for this instance's state stores, in MB: Kafka Streams' record cache (heap) plus one RocksDB block cache shared by every store (off-heap; memtables, index and filter blocks are charged to it). The record cache gets every expected entity's memory, up to half the budget; RocksDB the rest (docs/operations.md#state-store-memory). Give the JVM's heap room for the record cache. 0 = Kafka Streams' own defaults (10 MB record cache, 50 MB block cache and up to 48 MB of memtables per store and partition). statestore.cache.max.bytes or rocksdb.config.setter, if set, win."),
+      new Key("cellstream.state.expected-entities", String.valueOf(DEFAULT_EXPECTED_ENTITIES), "Entities whose memories this instance holds (all entities divided by the instances sharing the work): sizes the record cache within the budget above so that every memory fits, when the budget allows."),
       new Key("cellstream.labels.hold.max-per-entity", String.valueOf(LabelJoin.Holding.DEFAULTS.maxPerEntity()), "Labels that arrive before their event (labels and events travel on different topics) are held in the entity's memory, at most this many per entity (a newer one gives up the oldest), and learned from when the event comes; 0 = none held: such a label is dead-lettered as label-unmatched."),
       new Key("cellstream.labels.hold.seconds", String.valueOf(LabelJoin.Holding.DEFAULTS.maxAgeMillis() / 1000), "How long a label waits for its event, in stream time (record timestamps, so that a stalled or restarted service gives up nothing whose event is still on its way); then it is dead-lettered as label-unmatched."),
       new Key("cellstream.training.enabled", "true", "Learn from labels online; false = inference only."),
@@ -265,6 +274,14 @@ public record CellstreamConfig(
           + largestEvent + " bytes with ids at their limits, D=" + d + ", K=" + k + "); raise it or lower the id limits");
     }
     int maxStateBytes = p.integer("cellstream.state.max-bytes", 0, Integer.MAX_VALUE);
+    long budgetMb = p.longValue("cellstream.state.memory-budget-mb");
+    if ((budgetMb < 0 || (budgetMb > 0 && budgetMb < 16) || budgetMb > (1L << 30)) && p.ok("cellstream.state.memory-budget-mb")) {
+      problems.add("cellstream.state.memory-budget-mb: must be 0 (Kafka Streams' defaults) or 16.." + (1L << 30) + ", got " + budgetMb);
+    }
+    long expectedEntities = p.longValue("cellstream.state.expected-entities");
+    if (expectedEntities < 1 && p.ok("cellstream.state.expected-entities")) {
+      problems.add("cellstream.state.expected-entities: must be >= 1, got " + expectedEntities);
+    }
     int holdPerEntity = p.integer("cellstream.labels.hold.max-per-entity", 0, 10_000);
     int holdSeconds = p.integer("cellstream.labels.hold.seconds", 0, 7 * 86_400);
     boolean create = p.bool("cellstream.topics.create");
@@ -320,10 +337,14 @@ public record CellstreamConfig(
         kafka.setProperty(key, e.getValue().value());
       }
     }
+    // The state stores' sizing from the budget: Kafka Streams settings, unless the same ones were given explicitly.
+    StateStoreSettings stateStore = StateStoreSettings.derive(budgetMb << 20, expectedEntities,
+        StateStoreSettings.estimatedValueBytes(stream.spec(), window, every, keepGates));
+    stateStore.streamsProperties().forEach(kafka::putIfAbsent);
     return new CellstreamConfig(appId, registry, s.value("basic.auth.user.info"), Duration.ofMillis(registryTimeoutMs),
         stream, kafka, create, partitions,
         (short) replication, httpHost, httpPort, token == null || token.isEmpty() ? null : token,
-        Duration.ofSeconds(shutdownSeconds), s);
+        Duration.ofSeconds(shutdownSeconds), stateStore, s);
   }
 
   /**

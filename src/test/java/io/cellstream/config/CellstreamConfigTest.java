@@ -43,6 +43,46 @@ class CellstreamConfigTest {
   }
 
   @Test
+  void theStateStoresAreSizedFromTheBudgetAndTheExpectedEntities() {
+    CellstreamConfig c = CellstreamConfig.from(defaults());
+    var spec = c.stream().spec();
+    int value = io.cellstream.stream.StateStoreSettings.estimatedValueBytes(spec, c.stream().windowSteps(),
+        c.stream().checkpointEvery(), c.stream().keepGates());
+    var expected = io.cellstream.stream.StateStoreSettings.derive(CellstreamConfig.DEFAULT_STATE_MEMORY_BUDGET_MB << 20,
+        CellstreamConfig.DEFAULT_EXPECTED_ENTITIES, value);
+    assertThat(c.stateStore()).isEqualTo(expected);
+    assertThat(c.kafka().getProperty("rocksdb.config.setter")).isEqualTo(io.cellstream.stream.CellstreamRocksDbConfig.class.getName());
+    assertThat(c.kafka().getProperty("statestore.cache.max.bytes")).isEqualTo(String.valueOf(expected.recordCacheBytes()));
+    assertThat(c.kafka().getProperty(io.cellstream.stream.CellstreamRocksDbConfig.BLOCK_CACHE_BYTES_CONFIG))
+        .isEqualTo(String.valueOf(expected.blockCacheBytes()));
+
+    // More entities than fit: the record cache takes half the budget.
+    CellstreamConfig big = CellstreamConfig.from(defaults().withCommandLine(Map.of(
+        "cellstream.state.memory-budget-mb", "2048", "cellstream.state.expected-entities", "10000000")));
+    assertThat(big.stateStore().recordCacheBytes()).isEqualTo(1024L << 20);
+  }
+
+  @Test
+  void explicitStoreSettingsWinAndABudgetOfZeroKeepsKafkaStreamsDefaults() {
+    CellstreamConfig given = CellstreamConfig.from(defaults().withCommandLine(Map.of("statestore.cache.max.bytes", "1234")));
+    assertThat(given.kafka().getProperty("statestore.cache.max.bytes")).isEqualTo("1234");
+    assertThat(given.kafka().getProperty("rocksdb.config.setter")).isNotNull();
+
+    CellstreamConfig off = CellstreamConfig.from(defaults().withCommandLine(Map.of("cellstream.state.memory-budget-mb", "0")));
+    assertThat(off.stateStore().isKafkaStreamsDefault()).isTrue();
+    assertThat(off.kafka()).doesNotContainKeys("rocksdb.config.setter", "statestore.cache.max.bytes");
+  }
+
+  @Test
+  void aBudgetTooSmallOrNoEntitiesIsAProblem() {
+    assertThatThrownBy(() -> CellstreamConfig.from(defaults().withCommandLine(Map.of(
+        "cellstream.state.memory-budget-mb", "8", "cellstream.state.expected-entities", "0"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("cellstream.state.memory-budget-mb: must be 0 (Kafka Streams' defaults) or 16..")
+        .hasMessageContaining("cellstream.state.expected-entities: must be >= 1");
+  }
+
+  @Test
   void precedenceIsDefaultsThenFileThenEnvironmentThenCommandLine(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("c.properties");
     Files.writeString(file, "cellstream.model.hidden-size=32\ncellstream.model.input-size=3\ncellstream.model.output-size=2\n");
