@@ -1,6 +1,8 @@
 package io.cellstream.cli;
 
+import io.cellstream.bench.BatchedPeakFraction;
 import io.cellstream.bench.BpttBenchmark;
+import io.cellstream.bench.FmaPeakBenchmark;
 import io.cellstream.bench.KernelStepBenchmark;
 import io.cellstream.lstm.LstmKernels;
 import java.io.IOException;
@@ -28,8 +30,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code cellstream bench kernel}: the LSTM kernels under JMH ({@link KernelStepBenchmark},
- * {@link BpttBenchmark}), scalar against vector, printed as tables; the last line is
- * {@code kernel H=64 batch1 vector/scalar speedup: X.X} (scalar ns / vector ns from this run).
+ * {@link BpttBenchmark}), scalar against vector, and this core's FMA peak ({@link FmaPeakBenchmark}), printed as
+ * tables; then {@code kernel H=64 batched fraction of FMA peak: X} (the best batched vector step's matvec FLOP/s
+ * over the peak, same run) and, last, {@code kernel H=64 batch1 vector/scalar speedup: X.X} (scalar ns / vector ns
+ * from this run).
  */
 @Command(
     name = "kernel",
@@ -37,9 +41,11 @@ import picocli.CommandLine.Option;
     description = {
         "Measures the LSTM kernels with JMH: ns per step for D=16 and each hidden size, scalar against "
             + "vector, batch 1 (the per-event path) and batches of 8/32/128 (ns per entity-step and "
-            + "entity-steps/s), and BPTT+Adam training windows/s for 16-step windows.",
-        "The full run takes about 6 minutes; --quick about half a minute. The last line is "
-            + "'kernel H=64 batch1 vector/scalar speedup: X.X' (scalar ns / vector ns, same run)."
+            + "entity-steps/s), BPTT+Adam training windows/s for 16-step windows, and this core's float FMA peak "
+            + "(12 independent FMA chains at the preferred vector width) against which the batched step is put.",
+        "The full run takes about 6 minutes; --quick about half a minute. The last two lines are "
+            + "'kernel H=64 batched fraction of FMA peak: X' and 'kernel H=64 batch1 vector/scalar speedup: X.X' "
+            + "(scalar ns / vector ns, same run)."
     })
 public final class BenchKernelCommand implements Callable<Integer> {
 
@@ -95,6 +101,7 @@ public final class BenchKernelCommand implements Callable<Integer> {
     if (!noTraining) {
       opts.include(Pattern.quote(BpttBenchmark.class.getName()) + "\\.trainMinibatch$");
     }
+    opts.include(Pattern.quote(FmaPeakBenchmark.class.getName()) + "\\.fmaChains$");
     if (quick) {
       opts.warmupIterations(1).warmupTime(TimeValue.milliseconds(250))
           .measurementIterations(1).measurementTime(TimeValue.milliseconds(250));
@@ -105,7 +112,7 @@ public final class BenchKernelCommand implements Callable<Integer> {
     if (json != null) {
       opts.result(json).resultFormat(ResultFormatType.JSON);
     }
-    int configs = hs.length * 2 * 4 + (noTraining ? 0 : hs.length * 2 * 2);
+    int configs = hs.length * 2 * 4 + (noTraining ? 0 : hs.length * 2 * 2) + 1;
     out.printf(Locale.ROOT, "bench kernel: %d configurations, %s, %d fork(s); in-process kernel here: %s%n",
         configs, quick ? "quick (1 x 250 ms warm-up, 1 x 250 ms measurement)" : "3 x 1 s warm-up, 5 x 1 s measurement",
         f, LstmKernels.vectorAvailable() ? "vector available" : "scalar only");
@@ -118,11 +125,14 @@ public final class BenchKernelCommand implements Callable<Integer> {
   private void report(Collection<RunResult> results, PrintWriter out) {
     Map<String, Double> step = new HashMap<>();  // "kernel/H/batch" -> ns per call
     Map<String, Double> train = new HashMap<>(); // "kernel/H/minibatch" -> ns per minibatch
+    Double peakNs = null;                         // ns per call of the FMA chains
     for (RunResult r : results) {
       var p = r.getParams();
       String label = p.getBenchmark();
       double score = r.getPrimaryResult().getScore();
-      if (label.endsWith(".step")) {
+      if (label.endsWith(".fmaChains")) {
+        peakNs = score;
+      } else if (label.endsWith(".step")) {
         step.put(p.getParam("kernel") + "/" + p.getParam("hidden") + "/" + p.getParam("batch"), score);
       } else {
         train.put(p.getParam("kernel") + "/" + p.getParam("hidden") + "/" + p.getParam("minibatch"), score);
@@ -154,11 +164,49 @@ public final class BenchKernelCommand implements Callable<Integer> {
       }
     }
     out.println();
+    double peakFlops = peakNs == null ? Double.NaN : FmaPeakBenchmark.flopsPerCall() / peakNs * 1e9;
+    out.printf(Locale.ROOT, "FMA peak of this core: %.1f GFLOP/s (%d independent chains of %d-lane FMAs)%n",
+        peakFlops / 1e9, FmaPeakBenchmark.CHAINS, FmaPeakBenchmark.lanes());
+    out.println("Batched vector step against it (matvec FLOPs only: 2 x 4H x (D+H) per entity-step):");
+    out.printf(Locale.ROOT, "%5s %6s %14s %16s%n", "H", "batch", "GFLOP/s", "fraction of peak");
+    for (int h : hidden) {
+      for (int batch : new int[] {8, 32, 128}) {
+        Double v = step.get("vector/" + h + "/" + batch);
+        double flops = v == null ? Double.NaN : matvecFlops(h) * batch / v * 1e9;
+        out.printf(Locale.ROOT, "%5d %6d %14s %16s%n", h, batch, Double.isNaN(flops) ? "-" : String.format(Locale.ROOT, "%.1f", flops / 1e9),
+            Double.isNaN(flops) || Double.isNaN(peakFlops) ? "-" : String.format(Locale.ROOT, "%.2f", flops / peakFlops));
+      }
+    }
+    out.println("(wall clock, each configuration in its own fork: on a shared machine this is the core's share too)");
+    out.println();
+    String fraction = "n/a (H=64 was not measured)";
+    if (hidden.contains(64) && LstmKernels.vectorAvailable()) {
+      // The headline per CPU second, FMA chains and batched steps interleaved in this JVM: see BatchedPeakFraction.
+      double seconds = quick ? 1 : 5;
+      BatchedPeakFraction.Result r = BatchedPeakFraction.measure(LstmKernels.named("vector"),
+          KernelStepBenchmark.INPUT_SIZE, 64, new int[] {8, 32, 128}, seconds);
+      out.printf(Locale.ROOT, "Per CPU second of this thread (FMA chains and batched steps interleaved, %.0f s each): "
+          + "FMA peak %.1f GFLOP/s; H=64 batched step%n", seconds, r.peakFlops() / 1e9);
+      out.printf(Locale.ROOT, "%5s %6s %14s %16s %20s%n", "H", "batch", "GFLOP/s", "fraction of peak", "entity-steps/s");
+      for (var e : r.batchedFlops().entrySet()) {
+        out.printf(Locale.ROOT, "%5d %6d %14.1f %16.2f %20s%n", 64, e.getKey(), e.getValue() / 1e9, e.getValue() / r.peakFlops(),
+            String.format(Locale.ROOT, "%,.0f", e.getValue() / matvecFlops(64)));
+      }
+      out.printf(Locale.ROOT, "(the line below takes the fastest batch size: %d)%n", r.bestBatch());
+      out.println();
+      fraction = String.format(Locale.ROOT, "%.2f", r.fraction());
+    }
+    out.println("kernel H=64 batched fraction of FMA peak: " + fraction);
     Double s = step.get("scalar/64/1");
     Double v = step.get("vector/64/1");
     out.println("kernel H=64 batch1 vector/scalar speedup: "
         + (s != null && v != null ? String.format(Locale.ROOT, "%.1f", s / v) : "n/a (H=64 was not measured)"));
     out.flush();
+  }
+
+  /** Multiply-adds of one entity-step's gate matvec, W (4H, D+H) times [x; h], as FLOPs (two per FMA). */
+  static double matvecFlops(int hidden) {
+    return 2.0 * 4 * hidden * (KernelStepBenchmark.INPUT_SIZE + hidden);
   }
 
   private static String ns(Double nsPerCall, int batch) {

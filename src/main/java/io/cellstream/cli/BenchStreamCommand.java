@@ -20,8 +20,8 @@ import picocli.CommandLine;
 /**
  * {@code cellstream bench stream}: the service end to end on a broker — throughput on one and two stream
  * threads, the LSTM against a pass-through step on the same events, latency at a fixed load, state bytes per
- * entity, training, entity scaling. Prints a table, writes JSON, and ends with
- * {@code stream H=64 lstm/passthrough throughput ratio: X.XX}.
+ * entity, training, entity scaling against the engine baseline, the state path's variants. Prints a table, writes
+ * JSON, headline lines, and ends with {@code stream H=64 lstm/passthrough throughput ratio: X.XX}.
  */
 @Command(
     name = "stream",
@@ -31,7 +31,8 @@ import picocli.CommandLine;
             + "threads; the same topology with the LSTM step replaced by a pass-through (same events, same state "
             + "reads and writes) and the ratio of the two; event -> prediction latency at half the measured "
             + "maximum; state bytes per entity (RocksDB, changelog) without and with a label window; training "
-            + "examples/s and label -> model time; throughput and state at several entity counts.",
+            + "examples/s and label -> model time; throughput and state at several entity counts, against plain Kafka "
+            + "Streams doing only a get and a put per event (the engine baseline); the state path one change at a time.",
         "The full run takes a long while (1M entities); --quick finishes in under two minutes with smaller "
             + "sizes. The last line is 'stream H=64 lstm/passthrough throughput ratio: X.XX'."
     })
@@ -89,8 +90,14 @@ public final class BenchStreamCommand implements Callable<Integer> {
   Integer partitions;
 
   @Option(names = "--phases", paramLabel = "P,...", split = ",",
-      description = "Phases to run, of ratio,threads,latency,training,scaling (default: all; ratio always runs).")
+      description = "Phases to run, of ratio,threads,latency,training,scaling,state (default: all; ratio always runs; "
+          + "state, the state path's variants at the largest E, runs scaling too).")
   List<String> phases;
+
+  @Option(names = "--state-memory-mb", paramLabel = "MB",
+      description = "State-store memory budget of every run (cellstream.state.memory-budget-mb; default: the service's). "
+          + "Each run derives its record and block cache from it and its own E.")
+  Long stateMemoryMb;
 
   @Option(names = "--warmup-events", paramLabel = "N", description = "Events of the unreported warm-up run (default 600k, or until the CPU per event settles and the JIT is mostly done; quick 30k; 0 = none).")
   Long warmupEvents;
@@ -134,6 +141,7 @@ public final class BenchStreamCommand implements Callable<Integer> {
     if (latencyCommitMs != null) o.latencyCommitMs = List.copyOf(latencyCommitMs);
     if (partitions != null) o.partitions = partitions;
     if (warmupEvents != null) o.warmupEvents = warmupEvents;
+    if (stateMemoryMb != null) o.stateMemoryMb = stateMemoryMb;
     if (phases != null) {
       for (String p : phases) {
         if (!StreamBenchOptions.PHASES.contains(p)) {

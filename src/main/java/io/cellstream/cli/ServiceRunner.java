@@ -93,6 +93,9 @@ public final class ServiceRunner implements AutoCloseable {
           config.kafka().getProperty("bootstrap.servers"));
       Properties streams = new Properties();
       streams.putAll(config.kafka());
+      log.info("{}{}", config.stateStore().describe(), streams.getProperty("rocksdb.config.setter", "").equals(
+          io.cellstream.stream.CellstreamRocksDbConfig.class.getName()) || config.stateStore().isKafkaStreamsDefault()
+          ? "" : " (rocksdb.config.setter given explicitly: " + streams.getProperty("rocksdb.config.setter") + ")");
       if (withHttp) {
         // Bound before Kafka Streams is configured, so that application.server names a port this process holds.
         try {

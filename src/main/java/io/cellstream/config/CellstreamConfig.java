@@ -10,6 +10,8 @@ import io.cellstream.input.FieldPath;
 import io.cellstream.input.InputFormat;
 import io.cellstream.input.InputLimits;
 import io.cellstream.input.InputMapping;
+import io.cellstream.stream.Delivery;
+import io.cellstream.stream.StateStoreSettings;
 import io.cellstream.stream.StreamSettings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +43,7 @@ public record CellstreamConfig(
     int httpPort,
     String adminToken,
     Duration shutdownTimeout,
+    StateStoreSettings stateStore,
     Settings source) {
 
   /** One documented key. */
@@ -48,12 +51,19 @@ public record CellstreamConfig(
 
   private static final LearnerSettings D = LearnerSettings.DEFAULTS;
 
+  /** The state stores' default memory budget (record cache + RocksDB), in MB. */
+  public static final long DEFAULT_STATE_MEMORY_BUDGET_MB = 512;
+  /** The default number of entities one instance is expected to hold. */
+  public static final long DEFAULT_EXPECTED_ENTITIES = 100_000;
+
   public static final List<Key> KEYS = List.of(
       new Key("application.id", "cellstream", "Kafka Streams application id: instances with the same id share the work; a replay uses its own."),
       new Key("bootstrap.servers", "127.0.0.1:9092", "Kafka brokers."),
       new Key("schema.registry.url", "http://127.0.0.1:8081", "Confluent-compatible schema registry (Confluent, Apicurio's /apis/ccompat/v7, Karapace...)."),
       new Key("schema.registry.request.timeout.ms", String.valueOf(io.cellstream.serde.SchemaRegistryClient.DEFAULT_TIMEOUT.toMillis()), "How long one request to the registry may take (connect and answer); a call is tried 3 times. A stream thread that needs a schema it has not cached yet waits for the registry as long as it takes, retrying; this decides how soon each try gives up."),
-      new Key("processing.guarantee", "exactly_once_v2", "exactly_once_v2 or at_least_once."),
+      new Key("processing.guarantee", "exactly_once_v2", "Set by cellstream.delivery (exactly_once_v2 for exactly-once, at_least_once for low-latency); another value than the mode's is refused."),
+      new Key("cellstream.delivery", Delivery.Mode.EXACTLY_ONCE.id(), "exactly-once: Kafka transactions; a prediction is visible when its transaction commits (commit.interval.ms, 100 ms), once. low-latency: at-least-once processing (processing.guarantee=at_least_once, commit.interval.ms=" + Delivery.LOW_LATENCY_COMMIT_INTERVAL_MS + ", producer.linger.ms=" + Delivery.LOW_LATENCY_LINGER_MS + " unless set): a prediction is visible within milliseconds; after a crash a consumer may see a prediction twice, byte for byte the same (dedupe by key and eventId); each memory still applies every event once (docs/operations.md#delivery-modes)."),
+      new Key("cellstream.delivery.kept-predictions", String.valueOf(Delivery.DEFAULT_KEPT_PREDICTIONS), "Low-latency mode: each entity's memory keeps its last R predictions (32 + 4K bytes each), to emit one again unchanged when a crash makes Kafka deliver its event again. R must cover the events one entity can have processed within one commit interval (16: 16 events a second at the mode's 1 s); an older event delivered again is a dead letter redelivered-not-kept (never a second step)."),
       new Key("num.stream.threads", "1", "Stream threads per instance."),
       new Key("num.standby.replicas", "1", "Warm copies of each task's stores on other instances (none with a single instance): a failover resumes from a copy that is up to date instead of replaying the changelog."),
       new Key("session.timeout.ms", "10000", "How long the group waits for a member that stopped heartbeating (kill -9, a lost machine) before its partitions and the trainer move to another instance: 10 s instead of Kafka's 45 s (a clean stop leaves the group at once). Brokers accept 6000..300000 by default (group.min/max.session.timeout.ms)."),
@@ -77,6 +87,8 @@ public record CellstreamConfig(
       new Key("cellstream.window.checkpoint-every", String.valueOf(D.checkpointEvery()), "k: keep (h, c) every k steps; the window holds W..W+k-1 steps."),
       new Key("cellstream.state.keep-gates", "true", "Keep each entity's last gate activations (3H bytes) for /entities/{id}."),
       new Key("cellstream.state.max-bytes", "0", "An entity's stored memory is kept at most this large; 0 = as large as its changelog accepts (the producer's max.request.size and the changelog topic's max.message.bytes, read at start). A memory that outgrows it loses its oldest window steps, then its oldest held labels (counted in cellstream_state_trimmed_total), never h and c."),
+      new Key("cellstream.state.memory-budget-mb", String.valueOf(DEFAULT_STATE_MEMORY_BUDGET_MB), "Memory for this instance's state stores, in MB: Kafka Streams' record cache (heap) plus one RocksDB block cache shared by every store (off-heap; memtables, index and filter blocks are charged to it). The record cache gets every expected entity's memory, up to half the budget; RocksDB the rest (docs/operations.md#state-store-memory). Give the JVM's heap room for the record cache. 0 = Kafka Streams' own defaults (10 MB record cache, 50 MB block cache and up to 48 MB of memtables per store and partition). statestore.cache.max.bytes or rocksdb.config.setter, if set, win."),
+      new Key("cellstream.state.expected-entities", String.valueOf(DEFAULT_EXPECTED_ENTITIES), "Entities whose memories this instance holds (all entities divided by the instances sharing the work): sizes the record cache within the budget above so that every memory fits, when the budget allows."),
       new Key("cellstream.labels.hold.max-per-entity", String.valueOf(LabelJoin.Holding.DEFAULTS.maxPerEntity()), "Labels that arrive before their event (labels and events travel on different topics) are held in the entity's memory, at most this many per entity (a newer one gives up the oldest), and learned from when the event comes; 0 = none held: such a label is dead-lettered as label-unmatched."),
       new Key("cellstream.labels.hold.seconds", String.valueOf(LabelJoin.Holding.DEFAULTS.maxAgeMillis() / 1000), "How long a label waits for its event, in stream time (record timestamps, so that a stalled or restarted service gives up nothing whose event is still on its way); then it is dead-lettered as label-unmatched."),
       new Key("cellstream.training.enabled", "true", "Learn from labels online; false = inference only."),
@@ -91,6 +103,7 @@ public record CellstreamConfig(
       new Key("cellstream.training.replay.capacity", String.valueOf(D.replayCapacity()), "Experience replay: the trainer keeps this many of the most recent examples in its store (0 = no replay)."),
       new Key("cellstream.training.replay.updates-per-example", String.valueOf(D.replayUpdates()), "Experience replay: extra updates per new example, each on a minibatch drawn uniformly from the replay buffer (0 = none)."),
       new Key("cellstream.training.replay.batch-size", String.valueOf(D.replayBatchSize()), "Experience replay: examples drawn per replay update. Each label is learned from about updates-per-example x batch-size more times; averaging several per step kept online learning from memorising the buffer (docs/accuracy.md)."),
+      new Key("cellstream.training.dedup-examples", String.valueOf(Delivery.DEFAULT_TRAINER_DEDUP_EXAMPLES), "The trainer remembers the last N examples it learned from (entity, step, event; in its own store) and drops one that comes again: after a crash in low-latency mode the step sends some again. N must cover the examples written to the training topic between an example and its re-send after a failover; 0 = none dropped."),
       new Key("cellstream.training.publish.every-examples", String.valueOf(D.publishEveryExamples()), "Publish a new model version after this many new examples ..."),
       new Key("cellstream.training.publish.every-seconds", String.valueOf(D.publishInterval().toSeconds()), "... or this many seconds after the last version, if it learned anything."),
       new Key("cellstream.training.guard.loss-factor", "0", "Refuse an update whose minibatch loss exceeds this multiple of the running mean; 0 = off. Off by default: with small minibatches a confident mistake is exactly such a loss and exactly what the model must learn from (at 20 the live demo peaked at 0.69 accuracy and ended at 0.52); amsgrad is the defence against blow-ups. Consider it with large minibatches."),
@@ -162,9 +175,29 @@ public record CellstreamConfig(
       problems.add("schema.registry.url: must start with http:// or https://, got '" + registry + "' (" + p.source("schema.registry.url") + ")");
     }
     int registryTimeoutMs = p.integer("schema.registry.request.timeout.ms", 100, 600_000);
+    Delivery.Mode deliveryMode = Delivery.Mode.EXACTLY_ONCE;
+    try {
+      deliveryMode = Delivery.Mode.parse(s.value("cellstream.delivery"));
+    } catch (IllegalArgumentException e) {
+      problems.add("cellstream.delivery: " + e.getMessage() + " (" + p.source("cellstream.delivery") + ")");
+    }
+    int keptPredictions = p.integer("cellstream.delivery.kept-predictions", 1, 100_000);
+    int dedupExamples = p.integer("cellstream.training.dedup-examples", 0, 100_000_000);
+    // The Kafka settings the mode implies, where none was given: they show in --print-config with where they came from.
+    for (var e : new Delivery(deliveryMode, 1, 0).streamsDefaults().entrySet()) {
+      String unprefixed = e.getKey().startsWith("producer.") ? e.getKey().substring("producer.".length()) : e.getKey();
+      Settings.Value v = s.get(e.getKey());
+      boolean given = (v != null && !v.source().equals("default")) || s.has(unprefixed) && !unprefixed.equals(e.getKey());
+      if (!given && (v == null || !v.value().equals(e.getValue()))) {
+        s.set(e.getKey(), e.getValue(), "cellstream.delivery=" + deliveryMode.id());
+      }
+    }
     String guarantee = p.string("processing.guarantee");
-    if (guarantee != null && !guarantee.equals("exactly_once_v2") && !guarantee.equals("at_least_once")) {
-      problems.add("processing.guarantee: exactly_once_v2 or at_least_once, got '" + guarantee + "' (" + p.source("processing.guarantee") + ")");
+    if (guarantee != null && !guarantee.equals(deliveryMode.processingGuarantee())) {
+      problems.add("processing.guarantee: '" + guarantee + "' (" + p.source("processing.guarantee") + ") does not go with"
+          + " cellstream.delivery=" + deliveryMode.id() + ", which runs " + deliveryMode.processingGuarantee()
+          + ": set cellstream.delivery=" + (guarantee.equals("at_least_once") ? "low-latency" : "exactly-once")
+          + " instead (an at-least-once run without it would step an event delivered twice twice)");
     }
     p.integer("num.stream.threads", 1, 64);
     p.integer("num.standby.replicas", 0, 16);
@@ -241,6 +274,14 @@ public record CellstreamConfig(
           + largestEvent + " bytes with ids at their limits, D=" + d + ", K=" + k + "); raise it or lower the id limits");
     }
     int maxStateBytes = p.integer("cellstream.state.max-bytes", 0, Integer.MAX_VALUE);
+    long budgetMb = p.longValue("cellstream.state.memory-budget-mb");
+    if ((budgetMb < 0 || (budgetMb > 0 && budgetMb < 16) || budgetMb > (1L << 30)) && p.ok("cellstream.state.memory-budget-mb")) {
+      problems.add("cellstream.state.memory-budget-mb: must be 0 (Kafka Streams' defaults) or 16.." + (1L << 30) + ", got " + budgetMb);
+    }
+    long expectedEntities = p.longValue("cellstream.state.expected-entities");
+    if (expectedEntities < 1 && p.ok("cellstream.state.expected-entities")) {
+      problems.add("cellstream.state.expected-entities: must be >= 1, got " + expectedEntities);
+    }
     int holdPerEntity = p.integer("cellstream.labels.hold.max-per-entity", 0, 10_000);
     int holdSeconds = p.integer("cellstream.labels.hold.seconds", 0, 7 * 86_400);
     boolean create = p.bool("cellstream.topics.create");
@@ -284,7 +325,7 @@ public record CellstreamConfig(
           forgetBias, seed);
       stream = new StreamSettings(topics, modelName, new ModelSpec(d, h, k, task), learner, training,
           new InputLimits(maxBytes, maxEntityId, maxEventId), new LabelJoin.Holding(holdPerEntity, holdSeconds * 1000L),
-          maxStateBytes, keepGates, mapping);
+          maxStateBytes, keepGates, mapping, new Delivery(deliveryMode, keptPredictions, dedupExamples));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(List.of(e.getMessage()));
     }
@@ -296,10 +337,14 @@ public record CellstreamConfig(
         kafka.setProperty(key, e.getValue().value());
       }
     }
+    // The state stores' sizing from the budget: Kafka Streams settings, unless the same ones were given explicitly.
+    StateStoreSettings stateStore = StateStoreSettings.derive(budgetMb << 20, expectedEntities,
+        StateStoreSettings.estimatedValueBytes(stream.spec(), window, every, keepGates));
+    stateStore.streamsProperties().forEach(kafka::putIfAbsent);
     return new CellstreamConfig(appId, registry, s.value("basic.auth.user.info"), Duration.ofMillis(registryTimeoutMs),
         stream, kafka, create, partitions,
         (short) replication, httpHost, httpPort, token == null || token.isEmpty() ? null : token,
-        Duration.ofSeconds(shutdownSeconds), s);
+        Duration.ofSeconds(shutdownSeconds), stateStore, s);
   }
 
   /**

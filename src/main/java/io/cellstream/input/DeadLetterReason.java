@@ -31,7 +31,13 @@ public enum DeadLetterReason {
   /** A label held for an event that did not come within cellstream.labels.hold.* (or did, unrecorded). */
   LABEL_UNMATCHED("label-unmatched"),
   /** A second label for an event that has one (or has one held for it). */
-  LABEL_DUPLICATE("label-duplicate");
+  LABEL_DUPLICATE("label-duplicate"),
+  /**
+   * Low-latency mode: an event delivered again after a crash, applied to its entity's memory already, whose prediction
+   * is older than the ones the memory keeps (cellstream.delivery.kept-predictions): it is not stepped again (that
+   * would advance the memory twice) and its prediction cannot be emitted again.
+   */
+  REDELIVERED_NOT_KEPT("redelivered-not-kept");
 
   private final String id;
 

@@ -73,7 +73,7 @@ public final class CellstreamService implements AutoCloseable {
       MeterRegistry registry, LstmKernel kernel, ServiceHealth health) {
     this.health = health;
     this.settings = settings;
-    this.streamsProperties = withDefaults(streamsProperties);
+    this.streamsProperties = withDefaults(streamsProperties, settings.delivery());
     this.metrics = new StreamMetrics(registry);
     this.models = new ModelHolder(settings.modelName(), settings.spec(),
         settings.mapping().layout(settings.spec().inputSize()), metrics);
@@ -131,9 +131,16 @@ public final class CellstreamService implements AutoCloseable {
     throw new IllegalStateException("no subtopology holds " + store);
   }
 
-  private static Properties withDefaults(Properties p) {
+  static Properties withDefaults(Properties p, Delivery delivery) {
     Properties out = new Properties();
-    out.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    // The delivery mode's guarantee, commit interval and linger, unless given (a setting given for a client, with or
+    // without its prefix, counts as given).
+    delivery.streamsDefaults().forEach((k, v) -> {
+      String unprefixed = k.startsWith("producer.") ? k.substring("producer.".length()) : k;
+      if (!p.containsKey(k) && !p.containsKey(unprefixed)) {
+        out.put(k, v);
+      }
+    });
     out.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, "-1");
     // Our global processor handles its own bad records; opt in now to what becomes the default in Kafka 5.
     out.put("processing.exception.handler.global.enabled", "true");
@@ -146,6 +153,14 @@ public final class CellstreamService implements AutoCloseable {
       if (!out.containsKey(required)) {
         throw new IllegalArgumentException(required + " is required");
       }
+    }
+    String guarantee = out.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+    if (!delivery.mode().processingGuarantee().equals(guarantee)) {
+      // at_least_once without the low-latency mode's bookkeeping would step an event delivered twice twice.
+      throw new IllegalArgumentException("processing.guarantee=" + guarantee + " does not go with cellstream.delivery="
+          + delivery.mode().id() + " (" + delivery.mode().processingGuarantee() + "): set cellstream.delivery="
+          + (StreamsConfig.AT_LEAST_ONCE.equals(guarantee) ? Delivery.Mode.LOW_LATENCY.id() : Delivery.Mode.EXACTLY_ONCE.id())
+          + " instead, which sets the guarantee and what goes with it");
     }
     return out;
   }

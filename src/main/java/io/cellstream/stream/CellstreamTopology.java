@@ -104,13 +104,23 @@ public final class CellstreamTopology {
     }
 
     StoreBuilder<KeyValueStore<String, byte[]>> entityStore = Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(ENTITY_STORE), Serdes.String(), Serdes.ByteArray())
-        // Cached: an entity seen several times within a commit interval is written to RocksDB and its
-        // changelog once, at the commit, not once per event.
-        .withCachingEnabled();
-    t.addStateStore(entityStore, STEP, LABEL_JOIN);
+        Stores.persistentKeyValueStore(ENTITY_STORE), Serdes.String(), Serdes.ByteArray());
     StoreBuilder<KeyValueStore<Bytes, byte[]>> heldLabels = Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(HELD_LABELS_STORE), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled();
+        Stores.persistentKeyValueStore(HELD_LABELS_STORE), Serdes.Bytes(), Serdes.ByteArray());
+    if (settings.delivery().lowLatency()) {
+      // Not cached: each memory goes to its changelog when it is written, before the prediction it made is sent
+      // (the step's order), so that a prediction a consumer has seen always has its memory, input position and kept
+      // prediction behind it after a crash (Redelivery). A cache would hold them back to the next commit while the
+      // predictions went out.
+      entityStore.withCachingDisabled();
+      heldLabels.withCachingDisabled();
+    } else {
+      // Cached: an entity seen several times within a commit interval is written to RocksDB and its
+      // changelog once, at the commit, not once per event (the transaction commits them together anyway).
+      entityStore.withCachingEnabled();
+      heldLabels.withCachingEnabled();
+    }
+    t.addStateStore(entityStore, STEP, LABEL_JOIN);
     t.addStateStore(heldLabels, STEP, LABEL_JOIN);
 
     t.addSink(PREDICTIONS_SINK, topics.predictions(), new ByteArraySerializer(), new ByteArraySerializer(), STEP);

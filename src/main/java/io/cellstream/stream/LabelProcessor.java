@@ -54,6 +54,7 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
   private final RegistryRetry registry;
   private final EntityState state;
   private final LabelJoin labelJoin;
+  private final Redelivery redelivery;
 
   private ProcessorContext<byte[], byte[]> context;
   private EntityStore entities;
@@ -71,9 +72,11 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     this.metrics = metrics;
     this.limits = limits;
     this.registry = registry;
-    this.state = new EntityState(spec.inputSize(), spec.hiddenSize(), spec.outputSize(), settings.windowSteps(),
-        settings.checkpointEvery());
+    // Keeps the step's kept predictions as it rewrites the memory (a memory read with fewer would drop them).
+    this.state = Redelivery.keepEmissions(new EntityState(spec.inputSize(), spec.hiddenSize(), spec.outputSize(),
+        settings.windowSteps(), settings.checkpointEvery()), settings);
     this.labelJoin = new LabelJoin(settings.learner().bpttSteps(), settings.holding());
+    this.redelivery = new Redelivery(settings, settings::modelName, null, deadLetters, metrics, registry, labelJoin);
   }
 
   @Override
@@ -121,6 +124,10 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     float[] target = label.target();
 
     entities.load(entityId, state);
+    if (redelivery.replayLabel(context, record, md, label.entityIdUtf8(), state, entityId, eventId, target)) {
+      return; // low-latency mode, a label delivered again after a crash and applied once already
+    }
+    Redelivery.recordLabel(state, md);
     byte[] origin = new DeadLetters.LabelOrigin(md.partition(), md.offset(), record.timestamp(), value).encode();
     LabelJoin.Result r = labelJoin.offer(entityId, state, eventId, target, context.currentStreamTimeMs(), origin);
     metrics.label(r.outcome());

@@ -10,7 +10,6 @@ import io.cellstream.learn.FeatureMemory;
 import io.cellstream.learn.LabelJoin;
 import io.cellstream.learn.LabelOutcome;
 import io.cellstream.learn.LstmCell;
-import io.cellstream.learn.Targets;
 import io.cellstream.lstm.InputStatistics;
 import io.cellstream.lstm.LstmKernel;
 import io.cellstream.lstm.ModelSpec;
@@ -53,6 +52,7 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
   private final Supplier<RecordLimits> limits;
   private final RegistryRetry registry;
   private final LstmCell cell;    // the step every host of the learner runs
+  private final Redelivery redelivery;
 
   private ProcessorContext<byte[], byte[]> context;
   private EntityStore entities;
@@ -80,8 +80,9 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     this.limits = limits;
     this.registry = registry;
     this.cell = new LstmCell(spec, settings.forgetBias(), kernel);
-    this.state = cell.newEntityState(settings.windowSteps(), settings.checkpointEvery());
+    this.state = Redelivery.keepEmissions(cell.newEntityState(settings.windowSteps(), settings.checkpointEvery()), settings);
     this.labelJoin = new LabelJoin(settings.learner().bpttSteps(), settings.holding());
+    this.redelivery = new Redelivery(settings, models::name, predictionWriter, deadLetters, metrics, registry, labelJoin);
     this.u = new float[spec.inputSize()];
     this.x = new float[spec.inputSize()];
     this.gates = new float[spec.gateRows()];
@@ -121,6 +122,12 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     long eventTime = event.time();
 
     entities.load(entityId, state);
+    if (redelivery.eventApplied(state, md, eventId)) {
+      // Low-latency mode, an event delivered again after a crash: applied once already, not stepped again.
+      redelivery.replayEvent(context, record, md, entityIdUtf8, state, entityId, eventId, eventTime,
+          labelled ? event.target() : null);
+      return;
+    }
     ModelVersion model = models.current();
     if (model == null) {
       model = initial.get();
@@ -139,6 +146,7 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     }
     long predictionTime = System.currentTimeMillis();
     long eventsSeen = state.eventsSeen;
+    redelivery.recordEvent(state, md, eventId, predictionTime, y);
 
     // A label that came before this event, then the event's own: both after the step, as in-process.
     LabelJoin.AfterStep held = labelJoin.afterStep(entityId, state, eventId, context.currentStreamTimeMs());
@@ -163,11 +171,11 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     byte[] prediction = registry.call("register the prediction schema", () -> predictionWriter.write(
         settings.topics().predictions(), entityIdUtf8, eventId, eventTime, predictionTime, models.name(),
-        state.modelVersion, y, spec.outputSize(), predictedClass(y), eventsSeen));
-    context.forward(new Record<>(entityIdUtf8, prediction, record.timestamp()), CellstreamTopology.PREDICTIONS_SINK);
-    metrics.prediction();
+        state.modelVersion, y, spec, eventsSeen));
 
-    // Test, then train: the examples follow their prediction in the same transaction.
+    // Test, then train: the examples carry the prediction made before learning. They, the dead letters and the memory
+    // are sent before the prediction: in low-latency mode a prediction a consumer can see then always has its memory
+    // (with the position and the kept prediction) sent before it (Redelivery); under exactly-once the order is moot.
     if (held.joined() != null && held.example() != null) {
       metrics.label(LabelOutcome.MATCHED);
       train(record, entityIdUtf8, held.example(), held.joined().target());
@@ -190,6 +198,8 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
           + fitted.limit() + " bytes");
     }
     entities.write(entityId, state, fitted);
+    context.forward(new Record<>(entityIdUtf8, prediction, record.timestamp()), CellstreamTopology.PREDICTIONS_SINK);
+    metrics.prediction();
     metrics.stepLatency().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
@@ -233,14 +243,5 @@ final class StepProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
   static String shortId(HeldLabel l) {
     return Ids.shorten(l.eventIdString());
-  }
-
-  /** The predicted class, or -1 where the prediction has none (regression, several binary outputs). */
-  private int predictedClass(float[] y) {
-    return switch (spec.task()) {
-      case MULTICLASS -> Targets.argmax(y, spec.outputSize());
-      case BINARY -> spec.outputSize() == 1 ? (y[0] >= 0.5f ? 1 : 0) : -1;
-      case REGRESSION -> -1;
-    };
   }
 }

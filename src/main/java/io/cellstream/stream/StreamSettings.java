@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param keepGates       keep the last step's gate activations in each entity's state (3H bytes)
  * @param mapping         how input records become events and labels (formats, fields, features); {@link
  *                        InputMapping#CELLSTREAM} for cellstream's own records
+ * @param delivery        exactly-once or low-latency, and what is kept to apply records delivered twice once
  */
 public record StreamSettings(
     Topics topics,
@@ -35,7 +36,8 @@ public record StreamSettings(
     LabelJoin.Holding holding,
     int maxStateBytes,
     boolean keepGates,
-    InputMapping mapping) {
+    InputMapping mapping,
+    Delivery delivery) {
 
   public StreamSettings {
     Objects.requireNonNull(topics, "topics");
@@ -45,6 +47,7 @@ public record StreamSettings(
     Objects.requireNonNull(input, "input");
     Objects.requireNonNull(holding, "holding");
     Objects.requireNonNull(mapping, "mapping");
+    Objects.requireNonNull(delivery, "delivery");
     if (mapping.features() != null && mapping.features().width() != spec.inputSize()) {
       throw new IllegalArgumentException("the features make D=" + mapping.features().width() + " inputs, the model reads D="
           + spec.inputSize());
@@ -58,14 +61,22 @@ public record StreamSettings(
   public StreamSettings(Topics topics, String modelName, ModelSpec spec, LearnerSettings learner,
       boolean trainingEnabled, int maxRecordBytes, boolean keepGates) {
     this(topics, modelName, spec, learner, trainingEnabled, InputLimits.DEFAULTS.withMaxRecordBytes(maxRecordBytes),
-        LabelJoin.Holding.DEFAULTS, 0, keepGates, InputMapping.CELLSTREAM);
+        LabelJoin.Holding.DEFAULTS, 0, keepGates, InputMapping.CELLSTREAM, Delivery.EXACTLY_ONCE);
   }
 
   /** As the canonical form, reading cellstream's own records. */
   public StreamSettings(Topics topics, String modelName, ModelSpec spec, LearnerSettings learner,
       boolean trainingEnabled, InputLimits input, LabelJoin.Holding holding, int maxStateBytes, boolean keepGates) {
     this(topics, modelName, spec, learner, trainingEnabled, input, holding, maxStateBytes, keepGates,
-        InputMapping.CELLSTREAM);
+        InputMapping.CELLSTREAM, Delivery.EXACTLY_ONCE);
+  }
+
+  /** As the canonical form, with exactly-once delivery (the default). */
+  public StreamSettings(Topics topics, String modelName, ModelSpec spec, LearnerSettings learner,
+      boolean trainingEnabled, InputLimits input, LabelJoin.Holding holding, int maxStateBytes, boolean keepGates,
+      InputMapping mapping) {
+    this(topics, modelName, spec, learner, trainingEnabled, input, holding, maxStateBytes, keepGates, mapping,
+        Delivery.EXACTLY_ONCE);
   }
 
   /** Records larger than this go to the dead-letter topic as oversized. */
@@ -75,22 +86,28 @@ public record StreamSettings(
 
   /** These settings with other input bounds. */
   public StreamSettings withInput(InputLimits limits) {
-    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, limits, holding, maxStateBytes, keepGates, mapping);
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, limits, holding, maxStateBytes, keepGates, mapping, delivery);
   }
 
   /** These settings with another hold for early labels. */
   public StreamSettings withHolding(LabelJoin.Holding h) {
-    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, h, maxStateBytes, keepGates, mapping);
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, h, maxStateBytes, keepGates, mapping, delivery);
   }
 
   /** These settings with another bound on an entity's stored memory. */
   public StreamSettings withMaxStateBytes(int bytes) {
-    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, holding, bytes, keepGates, mapping);
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, holding, bytes, keepGates, mapping, delivery);
   }
 
   /** These settings reading input records as {@code m} says. */
   public StreamSettings withMapping(InputMapping m) {
-    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, holding, maxStateBytes, keepGates, m);
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, holding, maxStateBytes, keepGates, m, delivery);
+  }
+
+  /** These settings with another delivery mode. */
+  public StreamSettings withDelivery(Delivery d) {
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, holding, maxStateBytes, keepGates,
+        mapping, d);
   }
 
   /** W: how many past steps a label may refer to (0: inference only, labels expire). */

@@ -1,5 +1,6 @@
 package io.cellstream.stream;
 
+import io.cellstream.learn.ExampleDedup;
 import io.cellstream.learn.LstmCell;
 import io.cellstream.learn.OnlineTrainer;
 import io.cellstream.learn.TrainerStore;
@@ -49,6 +50,7 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
   private TrainerStore store;
   private KeyValueStore<String, byte[]> models;
   private OnlineTrainer trainer; // null until the model exists
+  private ExampleDedup dedup;    // the examples learned from, to learn from each once
 
   TrainerProcessor(StreamSettings settings, ModelRecords records, InitialModel initial, StreamMetrics metrics,
       LstmKernel kernel, RegistryRetry registry) {
@@ -81,6 +83,7 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       }
     };
     this.models = context.getStateStore(CellstreamTopology.MODELS_STORE);
+    this.dedup = new ExampleDedup(store, settings.delivery().trainerDedupExamples());
     restore();
     Duration interval = settings.learner().publishInterval();
     Duration tick = interval != null && interval.compareTo(Duration.ofSeconds(1)) < 0 ? interval : Duration.ofSeconds(1);
@@ -108,6 +111,10 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       warnings.warn(0, "skipping an unreadable training example: " + e.getMessage());
       return;
     }
+    if (dedup.seen(example)) {
+      metrics.exampleDuplicate(); // sent again after a crash (low-latency mode), or delivered again to the trainer
+      return;
+    }
     OnlineTrainer.Learned l;
     try {
       l = trainer.learn(example, value, System.currentTimeMillis());
@@ -115,6 +122,7 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       warnings.warn(0, "skipping a training example that does not fit the model: " + e.getMessage());
       return;
     }
+    dedup.remember(example); // after the trainer's own writes: see ExampleDedup
     metrics.exampleTaken();
     for (int i = 0; i < l.updatesApplied(); i++) {
       metrics.updateApplied(l.lastApplied().meanLoss());

@@ -43,6 +43,46 @@ class CellstreamConfigTest {
   }
 
   @Test
+  void theStateStoresAreSizedFromTheBudgetAndTheExpectedEntities() {
+    CellstreamConfig c = CellstreamConfig.from(defaults());
+    var spec = c.stream().spec();
+    int value = io.cellstream.stream.StateStoreSettings.estimatedValueBytes(spec, c.stream().windowSteps(),
+        c.stream().checkpointEvery(), c.stream().keepGates());
+    var expected = io.cellstream.stream.StateStoreSettings.derive(CellstreamConfig.DEFAULT_STATE_MEMORY_BUDGET_MB << 20,
+        CellstreamConfig.DEFAULT_EXPECTED_ENTITIES, value);
+    assertThat(c.stateStore()).isEqualTo(expected);
+    assertThat(c.kafka().getProperty("rocksdb.config.setter")).isEqualTo(io.cellstream.stream.CellstreamRocksDbConfig.class.getName());
+    assertThat(c.kafka().getProperty("statestore.cache.max.bytes")).isEqualTo(String.valueOf(expected.recordCacheBytes()));
+    assertThat(c.kafka().getProperty(io.cellstream.stream.CellstreamRocksDbConfig.BLOCK_CACHE_BYTES_CONFIG))
+        .isEqualTo(String.valueOf(expected.blockCacheBytes()));
+
+    // More entities than fit: the record cache takes half the budget.
+    CellstreamConfig big = CellstreamConfig.from(defaults().withCommandLine(Map.of(
+        "cellstream.state.memory-budget-mb", "2048", "cellstream.state.expected-entities", "10000000")));
+    assertThat(big.stateStore().recordCacheBytes()).isEqualTo(1024L << 20);
+  }
+
+  @Test
+  void explicitStoreSettingsWinAndABudgetOfZeroKeepsKafkaStreamsDefaults() {
+    CellstreamConfig given = CellstreamConfig.from(defaults().withCommandLine(Map.of("statestore.cache.max.bytes", "1234")));
+    assertThat(given.kafka().getProperty("statestore.cache.max.bytes")).isEqualTo("1234");
+    assertThat(given.kafka().getProperty("rocksdb.config.setter")).isNotNull();
+
+    CellstreamConfig off = CellstreamConfig.from(defaults().withCommandLine(Map.of("cellstream.state.memory-budget-mb", "0")));
+    assertThat(off.stateStore().isKafkaStreamsDefault()).isTrue();
+    assertThat(off.kafka()).doesNotContainKeys("rocksdb.config.setter", "statestore.cache.max.bytes");
+  }
+
+  @Test
+  void aBudgetTooSmallOrNoEntitiesIsAProblem() {
+    assertThatThrownBy(() -> CellstreamConfig.from(defaults().withCommandLine(Map.of(
+        "cellstream.state.memory-budget-mb", "8", "cellstream.state.expected-entities", "0"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("cellstream.state.memory-budget-mb: must be 0 (Kafka Streams' defaults) or 16..")
+        .hasMessageContaining("cellstream.state.expected-entities: must be >= 1");
+  }
+
+  @Test
   void precedenceIsDefaultsThenFileThenEnvironmentThenCommandLine(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("c.properties");
     Files.writeString(file, "cellstream.model.hidden-size=32\ncellstream.model.input-size=3\ncellstream.model.output-size=2\n");
@@ -78,6 +118,44 @@ class CellstreamConfigTest {
           assertThat(problems).anyMatch(p -> p.startsWith("schema.registry.url: must start with http://"));
           assertThat(problems).hasSize(6); // the BPTT/window rule is not checked while training is unparseable
         });
+  }
+
+  @Test
+  void lowLatencyDeliverySetsTheGuaranteeCommitIntervalAndLingerWhereNoneWasGiven() {
+    Settings s = defaults().withCommandLine(Map.of("cellstream.delivery", "low-latency"));
+    CellstreamConfig c = CellstreamConfig.from(s);
+    assertThat(c.stream().delivery().lowLatency()).isTrue();
+    assertThat(c.stream().delivery().emissionsKept()).isEqualTo(io.cellstream.stream.Delivery.DEFAULT_KEPT_PREDICTIONS);
+    assertThat(c.kafka().getProperty("processing.guarantee")).isEqualTo("at_least_once");
+    assertThat(c.kafka().getProperty("commit.interval.ms")).isEqualTo("1000");
+    assertThat(c.kafka().getProperty("producer.linger.ms")).isEqualTo("0");
+    // --print-config says where they came from.
+    assertThat(s.describe()).contains("processing.guarantee = at_least_once   (cellstream.delivery=low-latency)")
+        .contains("commit.interval.ms = 1000   (cellstream.delivery=low-latency)");
+
+    Settings given = defaults().withCommandLine(Map.of("cellstream.delivery", "low-latency", "commit.interval.ms", "250",
+        "linger.ms", "2", "cellstream.delivery.kept-predictions", "64"));
+    CellstreamConfig g = CellstreamConfig.from(given);
+    assertThat(g.kafka().getProperty("commit.interval.ms")).isEqualTo("250");
+    assertThat(g.kafka()).doesNotContainKey("producer.linger.ms");
+    assertThat(g.kafka().getProperty("linger.ms")).isEqualTo("2");
+    assertThat(g.stream().delivery().keptPredictions()).isEqualTo(64);
+
+    CellstreamConfig eos = CellstreamConfig.from(defaults());
+    assertThat(eos.stream().delivery()).isEqualTo(io.cellstream.stream.Delivery.EXACTLY_ONCE);
+    assertThat(eos.stream().delivery().emissionsKept()).as("nothing comes twice: nothing kept").isZero();
+    assertThat(eos.kafka()).doesNotContainKey("commit.interval.ms");
+  }
+
+  @Test
+  void atLeastOnceWithoutTheLowLatencyModeIsRefused() {
+    // It would step an event delivered twice twice: the memory's bookkeeping is the low-latency mode's.
+    Settings s = defaults().withCommandLine(Map.of("processing.guarantee", "at_least_once"));
+    assertThatThrownBy(() -> CellstreamConfig.from(s))
+        .hasMessageContaining("processing.guarantee: 'at_least_once' (from command line) does not go with cellstream.delivery=exactly-once")
+        .hasMessageContaining("set cellstream.delivery=low-latency");
+    Settings t = defaults().withCommandLine(Map.of("cellstream.delivery", "fast"));
+    assertThatThrownBy(() -> CellstreamConfig.from(t)).hasMessageContaining("cellstream.delivery: exactly-once or low-latency, got 'fast'");
   }
 
   @Test

@@ -50,6 +50,7 @@ final class TopologyFixture implements AutoCloseable {
   final RecordLimits limits;
   final ServiceHealth health = new ServiceHealth();
   private long time = 1_700_000_000_000L;
+  private final String stateDir;
 
   static StreamSettings.Topics uniqueTopics() {
     String prefix = SharedStack.uniqueName("tt"); // a name only: no broker is started
@@ -76,6 +77,11 @@ final class TopologyFixture implements AutoCloseable {
 
   /** With the record limits a cluster would report (TopologyTestDriver itself enforces none: tests check them). */
   TopologyFixture(StreamSettings settings, RecordLimits limits) {
+    this(settings, limits, java.util.Map.of());
+  }
+
+  /** With more Kafka Streams settings (e.g. the state stores' sizing from the service's configuration). */
+  TopologyFixture(StreamSettings settings, RecordLimits limits, java.util.Map<String, String> streamsProperties) {
     this.settings = settings;
     this.limits = limits;
     this.serdes = CellstreamSerdes.using(new InMemorySchemaRegistry());
@@ -87,6 +93,8 @@ final class TopologyFixture implements AutoCloseable {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.STATE_DIR_CONFIG, java.nio.file.Path.of("target", "ttd-state", String.valueOf(System.nanoTime())).toAbsolutePath().toString());
+    props.putAll(streamsProperties);
+    this.stateDir = props.getProperty(StreamsConfig.STATE_DIR_CONFIG);
     driver = new TopologyTestDriver(CellstreamTopology.build(settings, serdes, models, metrics, kernel, () -> limits,
         health), props,
         Instant.ofEpochMilli(time));
@@ -167,5 +175,10 @@ final class TopologyFixture implements AutoCloseable {
   @Override
   public void close() {
     driver.close();
+  }
+
+  /** The driver's state directory. */
+  String stateDir() {
+    return stateDir;
   }
 }

@@ -83,9 +83,19 @@ final class Deployment implements AutoCloseable {
   /**
    * Waits until {@code target} predictions were made; the rate is taken between the moment {@code from}
    * predictions were made (so start-up, JIT warm-up and the first rebalance stay outside) and {@code target}.
-   * Then waits until every transaction is committed.
    */
   Throughput awaitPredictions(long from, long target, Duration timeout) throws InterruptedException {
+    return awaitCount(name, applicationId, () -> (long) service.metrics().predictions(), this::failIfDead, from, target,
+        timeout);
+  }
+
+  /**
+   * Polls {@code count} until it reaches {@code target}; the rate (and the CPU split) is taken from the moment it
+   * reached {@code from}. Every measured run of the benchmark, the service's and the engine baseline's, is timed
+   * by this one loop.
+   */
+  static Throughput awaitCount(String name, String applicationId, java.util.function.LongSupplier count,
+      Runnable failIfDead, long from, long target, Duration timeout) throws InterruptedException {
     long started = System.nanoTime();
     long deadline = started + timeout.toNanos();
     long tFirst = -1;
@@ -93,9 +103,9 @@ final class Deployment implements AutoCloseable {
     long countFrom = 0;
     CpuMeter cpu = null;
     while (true) {
-      failIfDead();
+      failIfDead.run();
       long now = System.nanoTime();
-      long n = (long) service.metrics().predictions();
+      long n = count.getAsLong();
       if (tFirst < 0 && n > 0) {
         tFirst = now;
       }
@@ -111,7 +121,7 @@ final class Deployment implements AutoCloseable {
             cpu.stop());
       }
       if (now > deadline) {
-        throw new IllegalStateException(name + ": only " + n + " of " + target + " predictions after " + timeout);
+        throw new IllegalStateException(name + ": only " + n + " of " + target + " after " + timeout);
       }
       Thread.sleep(2);
     }

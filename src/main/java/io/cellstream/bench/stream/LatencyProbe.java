@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -19,8 +18,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Event → prediction latency at a fixed offered load. A paced producer sends event i at its scheduled time
- * t0 + i/rate (event id {@code L<i>}; the scheduled time, not the actual one, is the start, so a producer
+ * Event → prediction latency at a fixed offered load. A paced producer sends event i when the {@link Pacer}
+ * says it is due (event id {@code L<i>}; the due time, not the actual one, is the start, so a producer
  * that falls behind does not hide the delay); a read_committed consumer in this JVM reads the predictions and
  * takes, for each, the time its poll() returned it minus the scheduled send time. Both clocks are this JVM's
  * System.nanoTime().
@@ -40,7 +39,7 @@ final class LatencyProbe {
   static Result run(EventWriter writer, String eventsTopic, Map<String, Object> client, String predictionsTopic,
       AvroSerde<Prediction> predictions, int entities, double rate, double seconds, double warmupSeconds,
       boolean labelled, Duration drainTimeout) throws InterruptedException {
-    int count = (int) Math.max(1, Math.round(rate * seconds));
+    int count = Pacer.count(rate, seconds);
     int warm = (int) Math.min(count - 1, Math.round(rate * warmupSeconds));
     long[] sent = new long[count];
     long[] latency = new long[count];
@@ -99,14 +98,9 @@ final class LatencyProbe {
     }
 
     var random = writer.random();
-    long t0 = System.nanoTime() + 5_000_000;
-    double interval = 1e9 / rate;
+    Pacer pacer = new Pacer(rate, 5_000_000);
     for (int i = 0; i < count; i++) {
-      long due = t0 + (long) (i * interval);
-      long wait;
-      while ((wait = due - System.nanoTime()) > 0) {
-        LockSupport.parkNanos(Math.min(wait, 100_000));
-      }
+      long due = pacer.awaitDue(i);
       sent[i] = due;
       sentWall[i] = System.currentTimeMillis() - (System.nanoTime() - due) / 1_000_000;
       writer.send(eventsTopic, random.nextInt(entities), "L" + i, labelled);

@@ -57,20 +57,30 @@ public final class StreamBenchOptions {
   public Path workDir;
   /** Where the JSON goes. */
   public Path jsonFile;
-  /** The phases to run: ratio (always, it gives the 1-thread maximum), threads, latency, training, scaling. */
+  /**
+   * The phases to run: ratio (always, it gives the 1-thread maximum), threads, latency, training, scaling (with the
+   * engine baseline at the largest E), state (the state path's variants at the largest E; runs scaling too).
+   */
   public java.util.Set<String> phases = new java.util.LinkedHashSet<>(PHASES);
   /** Events of the unreported warm-up run before the first measured one (JIT, page cache); 0 = none. */
   public long warmupEvents;
 
   /** Every phase, in the order they run. */
-  public static final List<String> PHASES = List.of("ratio", "threads", "latency", "training", "scaling");
+  public static final List<String> PHASES = List.of("ratio", "threads", "latency", "training", "scaling", "state");
+
+  /**
+   * The state stores' memory budget of every deployment, in MB ({@code cellstream.state.memory-budget-mb}); each run
+   * derives its record cache and block cache from it and its own E, as the service does from
+   * {@code cellstream.state.expected-entities}.
+   */
+  public long stateMemoryMb = io.cellstream.config.CellstreamConfig.DEFAULT_STATE_MEMORY_BUDGET_MB;
 
   /** Log what the service logs (model versions, Kafka Streams state changes). */
   public boolean verbose;
 
   private StreamBenchOptions() {}
 
-  /** The full run: E = 1k, 100k, 1M for the scaling; takes a long while. */
+  /** The full run: E = 1k, 100k, 1M for the scaling and the state path at 1M; takes a long while. */
   public static StreamBenchOptions full() {
     StreamBenchOptions o = new StreamBenchOptions();
     o.quick = false;
@@ -89,7 +99,7 @@ public final class StreamBenchOptions {
     return o;
   }
 
-  /** Under two minutes here: smaller N and E (scaling 1k, 10k, 100k), two short ratio pairs (LSTM first, then pass-through first), short phases, one latency run. */
+  /** A few minutes here: smaller N and E (scaling 1k, 10k, 100k), two short ratio pairs (LSTM first, then pass-through first), short phases, one latency run. */
   public static StreamBenchOptions quick() {
     StreamBenchOptions o = new StreamBenchOptions();
     o.quick = true;

@@ -22,13 +22,16 @@ import picocli.CommandLine;
 
 /**
  * {@code bench stream --quick}, shrunk further by options, against the shared broker and registry: every phase
- * runs for real (LSTM and pass-through deployments, two threads, paced latency, training, scaling) and the
- * outputs exist and parse. Speed is not checked: the machine is shared.
+ * runs for real (LSTM and pass-through deployments, two threads, paced latency, training, scaling with the engine
+ * baseline, the state path's variants) and the outputs exist and parse. Speed is not checked: the machine is shared.
  */
 @ExtendWith(SharedStackExtension.class)
 class BenchStreamQuickIT {
 
   private static final Pattern RATIO_LINE = Pattern.compile("stream H=(\\d+) lstm/passthrough throughput ratio: (\\d+\\.\\d\\d)");
+  private static final Pattern BASELINE_LINE = Pattern.compile("stream lstm/engine-baseline throughput ratio at E=300: (\\d+\\.\\d\\d)");
+  private static final Pattern SCALING_LINE = Pattern.compile("stream E=300/E=100 throughput ratio: (\\d+\\.\\d\\d)");
+  private static final Pattern EOS_LINE = Pattern.compile("stream eos p99 ms at 50% load: (\\d+\\.\\d)");
 
   @Test
   void quickModeWritesTheTableTheJsonAndTheRatioLine(@TempDir Path dir) throws Exception {
@@ -50,20 +53,32 @@ class BenchStreamQuickIT {
     assertEquals(0, code, () -> "exit code; stderr:\n" + err + "\nstdout:\n" + stdout);
 
     // The table: every section the phases make, with its header.
-    for (String section : List.of("== Throughput", "== Latency", "== Training", "== State per entity", "== Entity scaling")) {
+    for (String section : List.of("== Throughput", "== Latency", "== Training", "== State per entity", "== Entity scaling",
+        "== State path at E=300")) {
       assertTrue(stdout.contains(section), () -> "no " + section + " in\n" + stdout);
     }
     assertTrue(stdout.contains("events/s, 2 threads, LSTM"), stdout);
+    // Latency in both delivery modes, each a line of its own.
+    for (String mode : List.of("eos", "low-latency")) {
+      assertTrue(java.util.regex.Pattern.compile("(?m)^stream " + mode + " p99 ms at 50% load: \\d+\\.\\d$").matcher(stdout).find(),
+          () -> "no latency line for " + mode + " in\n" + stdout);
+    }
+
+    // The headline lines before the last, each with the figure the JSON holds.
+    List<String> lines = stdout.strip().lines().toList();
+    JsonNode j = new ObjectMapper().readTree(Files.readString(json));
+    assertEquals(j.at("/engineBaseline/ratio").asDouble(), headline(lines, BASELINE_LINE), 0.006);
+    assertEquals(j.at("/scalingRatio/ratio").asDouble(), headline(lines, SCALING_LINE), 0.006);
+    assertEquals(j.at("/latency/0/p99Ms").asDouble(), headline(lines, EOS_LINE), 0.06);
+    assertEquals("eos", j.at("/latency/0/mode").asText());
 
     // The last line, with the H asked for and the same ratio as the JSON.
-    List<String> lines = stdout.strip().lines().toList();
     Matcher m = RATIO_LINE.matcher(lines.getLast());
     assertTrue(m.matches(), () -> "last line is not the ratio line: " + lines.getLast());
     assertEquals("16", m.group(1));
     double ratio = Double.parseDouble(m.group(2));
     assertTrue(ratio > 0, "ratio " + ratio);
 
-    JsonNode j = new ObjectMapper().readTree(Files.readString(json));
     assertEquals(ratio, j.get("lstmPassthroughRatio").asDouble(), 0.006);
     assertEquals("quick", j.at("/config/preset").asText());
     assertEquals(16, j.at("/config/H").asInt());
@@ -98,5 +113,28 @@ class BenchStreamQuickIT {
     assertEquals(100, scaling.get(0).get("entities").asInt());
     assertEquals(300, scaling.get(1).get("entities").asInt());
     assertEquals(1.0, scaling.get(0).get("relativeToSmallest").asDouble(), 1e-9);
+    assertTrue(scaling.get(1).at("/stateStore/recordCacheBytes").asLong() > 0, "scaling " + scaling);
+
+    // The engine baseline on the largest E's events, with a value of the memory's size; the state path's variants.
+    JsonNode baseline = j.get("engineBaseline");
+    assertEquals(300, baseline.get("entities").asInt());
+    assertEquals(j.at("/state/inferenceOnly/valueBytesPerEntity").asDouble(), baseline.get("valueBytes").asDouble(), 1.0);
+    assertTrue(baseline.get("eventsPerSecond").asDouble() > 0, "baseline " + baseline);
+    JsonNode path = j.get("statePath");
+    List<String> variants = new java.util.ArrayList<>();
+    path.get("variants").forEach(v -> variants.add(v.get("variant").asText()));
+    assertEquals(List.of("kafkaStreamsDefaults", "rocksDbConfig", "serviceDefaults", "keepGatesOff", "budgetForAllEntities"), variants);
+    assertTrue(path.at("/compact16BitState/baselineEventsPerSecond").asDouble() > 0, "state path " + path);
+    assertEquals(4, path.at("/compact16BitState/predictionDrift").size(), "state path " + path);
+  }
+
+  private static double headline(List<String> lines, Pattern p) {
+    for (String line : lines) {
+      Matcher m = p.matcher(line);
+      if (m.matches()) {
+        return Double.parseDouble(m.group(1));
+      }
+    }
+    throw new AssertionError("no line " + p + " in\n" + String.join("\n", lines));
   }
 }
