@@ -340,7 +340,7 @@ class ChaosIT {
         }
         n++;
         h.flush();
-        Thread.sleep(250);
+        Thread.sleep(250); // the trickle's pace (4 events/s per entity), not a wait for a condition: that is the await below
       }
       ChaosHarness.Tally t = h.awaitAllAccountedFor(ACCOUNTED);
       row("labels before (" + before + "), with (" + with + "), twice (" + duplicated + "), after (" + after
