@@ -17,7 +17,15 @@ final class ClientProperties {
 
   private ClientProperties() {}
 
-  /** Writes the file for {@code config} on {@code stack}; returns it. */
+  /**
+   * Removes the file an earlier run left in a kept {@code --data-dir}, before the stack starts: its addresses are
+   * gone, and a client that read them would wait for a broker that is not there.
+   */
+  static void removeStale(Path dataDir) throws IOException {
+    Files.deleteIfExists(dataDir.resolve(FILE));
+  }
+
+  /** Writes the file for {@code config} on {@code stack}, once the service runs; returns it. */
   static Path write(EmbeddedStack stack, CellstreamConfig config) throws IOException {
     var topics = config.stream().topics();
     String text = "# The embedded broker and registry of a running cellstream command; its addresses change on every"

@@ -120,6 +120,7 @@ public final class DemoCommand implements Callable<Integer> {
     err.flush();
     if (dataDir != null) {
       Files.createDirectories(dataDir);
+      ClientProperties.removeStale(dataDir);
       Logging.alsoToFile(dataDir.resolve("cellstream.log")); // everything, the lines the console leaves out too
     }
     long t0 = System.nanoTime();

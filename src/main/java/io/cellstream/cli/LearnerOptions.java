@@ -170,12 +170,18 @@ public final class LearnerOptions {
    * {@code lstm} is the service's).
    */
   List<OnlineLearner> learners(TaskInfo task, LearnerSettings lstm, List<String> names, String lstmName) {
+    return learners(task, lstm, names, lstmName, CellLearner.Inputs.PLAIN);
+  }
+
+  /** As above, the cells reading their inputs as {@code inputs} says (replay of the user's own records). */
+  List<OnlineLearner> learners(TaskInfo task, LearnerSettings lstm, List<String> names, String lstmName,
+      CellLearner.Inputs inputs) {
     List<OnlineLearner> out = new ArrayList<>();
     for (String n : names) {
       switch (n.trim().toLowerCase(Locale.ROOT)) {
-        case "lstm", "lstm-inprocess" -> out.add(CellLearner.lstm(lstmName, task, hiddenSize, lstm));
-        case "rnn" -> out.add(CellLearner.rnn("rnn", task, hiddenSize, lstm.withLearningRate(lrRnn)));
-        case "nomemory" -> out.add(CellLearner.noMemory("nomemory", task, lstm.withLearningRate(lrNoMemory)));
+        case "lstm", "lstm-inprocess" -> out.add(CellLearner.lstm(lstmName, task, hiddenSize, lstm, inputs));
+        case "rnn" -> out.add(CellLearner.rnn("rnn", task, hiddenSize, lstm.withLearningRate(lrRnn), inputs));
+        case "nomemory" -> out.add(CellLearner.noMemory("nomemory", task, lstm.withLearningRate(lrNoMemory), inputs));
         case "majority" -> {
           if (task.task() != Task.REGRESSION) {
             out.add(MajorityLearner.forTask(task));

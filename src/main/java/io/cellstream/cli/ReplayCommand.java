@@ -1,7 +1,6 @@
 package io.cellstream.cli;
 
 import io.cellstream.avro.Event;
-import io.cellstream.avro.Label;
 import io.cellstream.avro.Prediction;
 import io.cellstream.config.CellstreamConfig;
 import io.cellstream.config.ConfigException;
@@ -18,7 +17,12 @@ import io.cellstream.eval.StreamRecord;
 import io.cellstream.eval.TaskEvent;
 import io.cellstream.eval.TaskInfo;
 import io.cellstream.eval.TaskLabel;
+import io.cellstream.input.CheckedEvent;
+import io.cellstream.input.CheckedLabel;
+import io.cellstream.input.InputReader;
+import io.cellstream.input.Rejection;
 import io.cellstream.learn.InProcessLearner;
+import io.cellstream.learn.LabelJoin;
 import io.cellstream.learn.LearnerSettings;
 import io.cellstream.learn.LstmCell;
 import io.cellstream.lstm.Model;
@@ -26,7 +30,6 @@ import io.cellstream.lstm.ModelSpec;
 import io.cellstream.serde.SchemaRegistryClient;
 import io.cellstream.serde.SerdeException;
 import io.cellstream.stream.CellstreamSerdes;
-import io.cellstream.stream.InputChecks;
 import io.cellstream.stream.ModelRecords;
 import io.cellstream.stream.ModelVersion;
 import io.cellstream.stream.StreamSettings;
@@ -61,7 +64,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
@@ -189,6 +194,10 @@ public final class ReplayCommand implements Callable<Integer> {
     try (Admin admin = Admin.create(client);
          SchemaRegistryClient registry = new SchemaRegistryClient(live.schemaRegistryUrl(), live.schemaRegistryBasicAuth(), Duration.ofSeconds(10))) {
       CellstreamSerdes serdes = CellstreamSerdes.using(registry);
+      // The one input layer, as the service reads these records: what it would dead-letter is not evaluated.
+      InputReader reader = serdes.inputReader(live.stream());
+      CellLearner.Inputs inputs = new CellLearner.Inputs(live.stream().mapping().layout(modelSpec.inputSize()),
+          reader.featureMemory());
       int partitions = admin.describeTopics(List.of(source.events())).allTopicNames().get(30, TimeUnit.SECONDS)
           .get(source.events()).partitions().size();
       err.printf(Locale.ROOT, "replay: reading %s [%s, %s) and %s from %s on ...%n", source.events(), from, to,
@@ -198,8 +207,9 @@ public final class ReplayCommand implements Callable<Integer> {
       // 1. The range, in replay order: by event time (events) and label time (labels).
       List<Raw> raws = new ArrayList<>();
       long[] unusable = new long[1];
-      long events = read(client, source.events(), partitions, from, to, serdes, modelSpec, true, raws, unusable);
-      long labels = read(client, source.labels(), partitions, from, "latest", serdes, modelSpec, false, raws, unusable);
+      long events = read(client, source.events(), partitions, from, to, serdes, reader, modelSpec, true, raws, unusable);
+      long labels = read(client, source.labels(), partitions, from, "latest", serdes, reader, modelSpec, false, raws,
+          unusable);
       raws.sort(Comparator.comparingLong(Raw::time)); // stable: within a partition the log order stays
       err.printf(Locale.ROOT, "  %d events and %d labels (%d of them unusable: they would be dead letters)%n", events,
           labels, unusable[0]);
@@ -236,16 +246,16 @@ public final class ReplayCommand implements Callable<Integer> {
         // Strictly prequential: a version after every example, so that the model in use has learned from every
         // label before the event it predicts (the configured publish policy is the live service's trade-off).
         LearnerSettings strict = lstm.withPublish(1, null);
-        InProcessLearner<?> service = serviceLearner(modelSpec, strict, start);
+        InProcessLearner<?> service = serviceLearner(modelSpec, strict, start, inputs);
         session.add(new CellLearner(service));
-        learners.learners(info, strict, names, "lstm-inprocess").forEach(session::add);
+        learners.learners(info, strict, names, "lstm-inprocess", inputs).forEach(session::add);
         strict(raws, session, service, err, started);
         run.put("mode", "strict prequential replay: the service's learner in-process, every event predicted after "
             + "learning from every earlier label");
         run.put("lstm.finalModelVersion", service.version());
         run.put("lstm.examplesLearned", service.trainer() == null ? 0 : service.trainer().examplesSeen());
       } else {
-        learners.learners(info, lstm, names, "lstm-inprocess").forEach(session::add);
+        learners.learners(info, lstm, names, "lstm-inprocess", inputs).forEach(session::add);
         ModelTrack track = session.addExternal("lstm");
         String id = replayId != null ? replayId : live.applicationId() + "-replay-" + stamp;
         Failure failure = paced(live, admin, client, serdes, partitions, id, start, raws, events, factor, session, track,
@@ -320,14 +330,20 @@ public final class ReplayCommand implements Callable<Integer> {
   }
 
   /** The service's LSTM as the in-process learner: its configuration, from version 1 or a live version. */
-  private InProcessLearner<?> serviceLearner(ModelSpec modelSpec, LearnerSettings lstm, ModelVersion start) {
+  private InProcessLearner<?> serviceLearner(ModelSpec modelSpec, LearnerSettings lstm, ModelVersion start,
+      CellLearner.Inputs inputs) {
     LstmCell cell = new LstmCell(modelSpec, lstm.forgetBias());
     if (start == null) {
-      return new InProcessLearner<>("lstm", cell, lstm, !noTraining);
+      return new InProcessLearner<>("lstm", cell, lstm, LabelJoin.Holding.DEFAULTS, !noTraining, null, inputs.layout(),
+          inputs.memory(), 1, 0);
     }
     Model m = start.model();
-    return new InProcessLearner<>("lstm", cell, lstm, !noTraining, m.parametersCopy().data(), start.version(),
-        m.examplesSeen());
+    if (!m.statistics().sameLayout(inputs.layout())) {
+      throw new IllegalArgumentException("version " + start.version() + " reads the features '"
+          + m.statistics().features() + "', the configuration says '" + inputs.layout().features() + "'");
+    }
+    return new InProcessLearner<>("lstm", cell, lstm, LabelJoin.Holding.DEFAULTS, !noTraining, m.parametersCopy().data(),
+        m.statistics(), inputs.memory(), start.version(), m.examplesSeen());
   }
 
   /** Strict: every record through the session in order; the service's learner publishes as configured. */
@@ -537,15 +553,23 @@ public final class ReplayCommand implements Callable<Integer> {
 
   /**
    * Reads [from, to) of {@code topic} partition by partition into {@code out}, keeping keys, timestamps and
-   * headers; decodes and checks each record as the service would ({@link InputChecks}): the ones it would
+   * headers; reads each record through the input layer as the service would ({@link InputReader}): the ones it would
    * dead-letter are kept as bytes (a paced replay's service dead-letters them too) but not evaluated. Events
-   * without an id get their source position as id, as the service names them. Returns the records read.
+   * without an id get their source position as id, as the service names them (in the copy a paced replay produces:
+   * in the record for the cellstream format, in the header {@value InputReader#EVENT_ID_HEADER} for the others).
    */
   private long read(Properties client, String topic, int partitions, String from, String to, CellstreamSerdes serdes,
-      ModelSpec spec, boolean events, List<Raw> out, long[] unusable) throws Exception {
+      InputReader reader, ModelSpec spec, boolean events, List<Raw> out, long[] unusable) throws Exception {
     long n = 0;
-    float[] x = new float[spec.inputSize()];
-    float[] target = new float[spec.outputSize()];
+    CheckedEvent ev = reader.newEvent();
+    CheckedLabel lb = reader.newLabel();
+    boolean cellstreamEvents = !reader.mapping().format().isUserRecord();
+    boolean cellstreamLabels = !reader.mapping().labelsFormat().isUserRecord();
+    // A record the input layer refuses has no time of its own (the record timestamp is when it was written, maybe years
+    // after its neighbours' event times, and a paced replay would wait that long for it): it takes the time of the
+    // usable record before it on its partition, or of the next one.
+    Map<Integer, Long> lastTime = new HashMap<>();
+    Map<Integer, List<Integer>> waitingForTime = new HashMap<>();
     try (KafkaConsumer<byte[], byte[]> consumer = consumer(client)) {
       List<TopicPartition> tps = new ArrayList<>();
       for (int p = 0; p < partitions; p++) {
@@ -573,26 +597,46 @@ public final class ReplayCommand implements Callable<Integer> {
             continue;
           }
           byte[] value = r.value();
+          Headers headers = r.headers();
           StreamRecord parsed = null;
-          long time = r.timestamp();
+          Long time = null;
           try {
             if (events) {
-              Event e = serdes.events().decode(topic, value);
-              if (e.getEventId() == null) {
-                e.setEventId(topic + "-" + r.partition() + "-" + r.offset());
-                value = serdes.events().encode(topic, e);
-              }
-              time = e.getEventTime().toEpochMilli();
-              if (InputChecks.event(e, r.key(), spec, x, target) == null && scalarTargetOrNone(e)) {
-                parsed = toTaskEvent(e, x);
+              Header h = headers.lastHeader(InputReader.EVENT_ID_HEADER);
+              Rejection no = reader.event(topic, r.partition(), r.offset(), r.timestamp(), r.key(), value,
+                  h == null ? null : new String(h.value(), StandardCharsets.UTF_8), ev);
+              if (no == null) {
+                time = ev.time();
+                if (cellstreamEvents) {
+                  Event e = serdes.events().decode(topic, value);
+                  if (e.getEventId() == null) {
+                    e.setEventId(ev.eventId());
+                    value = serdes.events().encode(topic, e);
+                  }
+                } else if (h == null) {
+                  headers = new RecordHeaders(headers.toArray());
+                  headers.add(InputReader.EVENT_ID_HEADER, ev.eventId().getBytes(StandardCharsets.UTF_8));
+                }
+                Float target = ev.hasTarget() ? scalar(spec, ev.target()) : null;
+                if (!ev.hasTarget() || target != null) {
+                  parsed = new TaskEvent(ev.entityId(), ev.eventId(), ev.time(), ev.inputs().clone(), target,
+                      target != null ? LabelMode.INLINE : LabelMode.DELAYED, EventRole.STEP, 0, 0, 0, 0,
+                      cellstreamEvents ? null : ev.copy());
+                }
+              } else if (cellstreamEvents && value != null) {
+                time = serdes.events().decode(topic, value).getEventTime().toEpochMilli(); // refused, but it has one
               }
             } else {
-              Label l = serdes.labels().decode(topic, value);
-              if (l.getLabelTime() != null) {
-                time = l.getLabelTime().toEpochMilli();
-              }
-              if (InputChecks.label(l, r.key(), spec, target) == null && l.getTarget() != null && l.getEventId() != null) {
-                parsed = new TaskLabel(l.getEntityId(), l.getEventId(), time, l.getTarget());
+              Rejection no = reader.label(topic, r.partition(), r.offset(), r.timestamp(), r.key(), value, lb);
+              if (no == null) {
+                time = lb.time();
+                Float target = scalar(spec, lb.target());
+                if (target != null) {
+                  parsed = new TaskLabel(lb.entityId(), lb.eventId(), time, target);
+                }
+              } else if (cellstreamLabels && value != null) {
+                var l = serdes.labels().decode(topic, value);
+                time = l.getLabelTime() != null ? l.getLabelTime().toEpochMilli() : r.timestamp();
               }
             }
           } catch (SerdeException | RuntimeException ex) {
@@ -601,7 +645,20 @@ public final class ReplayCommand implements Callable<Integer> {
           if (parsed == null) {
             unusable[0]++;
           }
-          out.add(new Raw(events, r.partition(), r.timestamp(), r.key(), value, r.headers(), parsed, time));
+          if (time != null) {
+            for (int i : waitingForTime.getOrDefault(r.partition(), List.of())) {
+              Raw w = out.get(i);
+              out.set(i, new Raw(w.event(), w.partition(), w.timestamp(), w.key(), w.value(), w.headers(), null, time));
+            }
+            waitingForTime.remove(r.partition());
+            lastTime.put(r.partition(), time);
+          } else if (lastTime.containsKey(r.partition())) {
+            time = lastTime.get(r.partition());
+          } else {
+            waitingForTime.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(out.size());
+          }
+          out.add(new Raw(events, r.partition(), r.timestamp(), r.key(), value, headers, parsed,
+              time != null ? time : r.timestamp()));
           n++;
         }
         // Positions, not record offsets: transaction markers take offsets but are never returned as records.
@@ -612,18 +669,32 @@ public final class ReplayCommand implements Callable<Integer> {
         }
       }
     }
+    // a partition with no usable record at all: its records take the earliest time of the others
+    long earliest = lastTime.isEmpty() ? Long.MAX_VALUE : out.stream().filter(x -> x.parsed() != null)
+        .mapToLong(Raw::time).min().orElse(Long.MAX_VALUE);
+    if (earliest != Long.MAX_VALUE) {
+      for (List<Integer> waiting : waitingForTime.values()) {
+        for (int i : waiting) {
+          Raw w = out.get(i);
+          out.set(i, new Raw(w.event(), w.partition(), w.timestamp(), w.key(), w.value(), w.headers(), null, earliest));
+        }
+      }
+    }
     return n;
   }
 
-  /** The evaluation scores scalar labels (0/1, a class index, a value); a target vector is the service's only. */
-  private static boolean scalarTargetOrNone(Event e) {
-    return e.getTargetVector() == null;
-  }
-
-  private static TaskEvent toTaskEvent(Event e, float[] x) {
-    boolean inline = e.getTarget() != null;
-    return new TaskEvent(e.getEntityId(), e.getEventId(), e.getEventTime().toEpochMilli(), x.clone(),
-        inline ? e.getTarget() : null, inline ? LabelMode.INLINE : LabelMode.DELAYED, EventRole.STEP, 0, 0, 0, 0);
+  /**
+   * The evaluation scores scalar labels: 0/1, a class index, a value; null for a target only the service's vector
+   * head takes (several binary or regression outputs).
+   */
+  private static Float scalar(ModelSpec spec, float[] target) {
+    if (spec.outputSize() == 1) {
+      return target[0];
+    }
+    if (spec.task() == io.cellstream.lstm.Task.MULTICLASS) {
+      return (float) io.cellstream.learn.Targets.argmax(target, spec.outputSize());
+    }
+    return null;
   }
 
   /** Offsets for a position: earliest, latest, offset:N, or a time (ISO-8601 or epoch millis). */

@@ -63,6 +63,13 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port (cellstream.http.port; default 8080, with --embedded any free one; 0 = any free port).")
   Integer httpPort;
 
+  @Option(names = "--delivery", paramLabel = "MODE",
+      description = {"How predictions are delivered (cellstream.delivery):",
+          "exactly-once (default): Kafka transactions; each prediction visible once, when its transaction commits (every 100 ms).",
+          "low-latency: at-least-once; visible within milliseconds; after a crash a prediction may come twice, byte for",
+          "byte the same (dedupe by key and eventId), while each entity's memory still applies every event once."})
+  String delivery;
+
   @Option(names = "--print-config", description = "Print the configuration the run would use, where each value comes from (secrets masked), and exit.")
   boolean printConfig;
 
@@ -100,6 +107,9 @@ public final class RunCommand implements Callable<Integer> {
     }
     if (httpPort != null) {
       extra.put("cellstream.http.port", String.valueOf(httpPort));
+    }
+    if (delivery != null) {
+      extra.put("cellstream.delivery", delivery);
     }
     Settings settings;
     try {
@@ -159,6 +169,7 @@ public final class RunCommand implements Callable<Integer> {
       return stack;
     }
     Files.createDirectories(dataDir);
+    ClientProperties.removeStale(dataDir);
     Path logFile = dataDir.resolve("cellstream.log");
     if (Logging.alsoToFile(logFile)) {
       log.info("the full log, known-benign broker lines included, goes to {}", logFile);

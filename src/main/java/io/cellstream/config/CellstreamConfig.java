@@ -5,7 +5,12 @@ import io.cellstream.learn.LearnerSettings;
 import io.cellstream.lstm.AdamConfig;
 import io.cellstream.lstm.ModelSpec;
 import io.cellstream.lstm.Task;
-import io.cellstream.stream.InputLimits;
+import io.cellstream.input.FeatureList;
+import io.cellstream.input.FieldPath;
+import io.cellstream.input.InputFormat;
+import io.cellstream.input.InputLimits;
+import io.cellstream.input.InputMapping;
+import io.cellstream.stream.Delivery;
 import io.cellstream.stream.StateStoreSettings;
 import io.cellstream.stream.StreamSettings;
 import java.time.Duration;
@@ -56,12 +61,14 @@ public record CellstreamConfig(
       new Key("bootstrap.servers", "127.0.0.1:9092", "Kafka brokers."),
       new Key("schema.registry.url", "http://127.0.0.1:8081", "Confluent-compatible schema registry (Confluent, Apicurio's /apis/ccompat/v7, Karapace...)."),
       new Key("schema.registry.request.timeout.ms", String.valueOf(io.cellstream.serde.SchemaRegistryClient.DEFAULT_TIMEOUT.toMillis()), "How long one request to the registry may take (connect and answer); a call is tried 3 times. A stream thread that needs a schema it has not cached yet waits for the registry as long as it takes, retrying; this decides how soon each try gives up."),
-      new Key("processing.guarantee", "exactly_once_v2", "exactly_once_v2 or at_least_once."),
+      new Key("processing.guarantee", "exactly_once_v2", "Set by cellstream.delivery (exactly_once_v2 for exactly-once, at_least_once for low-latency); another value than the mode's is refused."),
+      new Key("cellstream.delivery", Delivery.Mode.EXACTLY_ONCE.id(), "exactly-once: Kafka transactions; a prediction is visible when its transaction commits (commit.interval.ms, 100 ms), once. low-latency: at-least-once processing (processing.guarantee=at_least_once, commit.interval.ms=" + Delivery.LOW_LATENCY_COMMIT_INTERVAL_MS + ", producer.linger.ms=" + Delivery.LOW_LATENCY_LINGER_MS + " unless set): a prediction is visible within milliseconds; after a crash a consumer may see a prediction twice, byte for byte the same (dedupe by key and eventId); each memory still applies every event once (docs/operations.md#delivery-modes)."),
+      new Key("cellstream.delivery.kept-predictions", String.valueOf(Delivery.DEFAULT_KEPT_PREDICTIONS), "Low-latency mode: each entity's memory keeps its last R predictions (32 + 4K bytes each), to emit one again unchanged when a crash makes Kafka deliver its event again. R must cover the events one entity can have processed within one commit interval (16: 16 events a second at the mode's 1 s); an older event delivered again is a dead letter redelivered-not-kept (never a second step)."),
       new Key("num.stream.threads", "1", "Stream threads per instance."),
       new Key("num.standby.replicas", "1", "Warm copies of each task's stores on other instances (none with a single instance): a failover resumes from a copy that is up to date instead of replaying the changelog."),
       new Key("session.timeout.ms", "10000", "How long the group waits for a member that stopped heartbeating (kill -9, a lost machine) before its partitions and the trainer move to another instance: 10 s instead of Kafka's 45 s (a clean stop leaves the group at once). Brokers accept 6000..300000 by default (group.min/max.session.timeout.ms)."),
-      new Key("cellstream.topic.events", "events", "Input events (Avro Event, key = entity id)."),
-      new Key("cellstream.topic.labels", "labels", "Delayed labels (Avro Label, key = entity id)."),
+      new Key("cellstream.topic.events", "events", "Input events (as cellstream.input.format says; key = entity id for the cellstream format)."),
+      new Key("cellstream.topic.labels", "labels", "Delayed labels (as cellstream.labels.format says; key = entity id for the cellstream format)."),
       new Key("cellstream.topic.predictions", "predictions", "Output predictions (Avro Prediction)."),
       new Key("cellstream.topic.dead-letters", "dead-letters", "Records that could not be used, with the reason (Avro DeadLetter)."),
       new Key("cellstream.topic.models", "models", "Compacted topic of model versions (Avro ModelSnapshot, key = model name)."),
@@ -71,7 +78,7 @@ public record CellstreamConfig(
       new Key("cellstream.topics.replication-factor", "-1", "Replication factor of created topics; -1 = the broker's default."),
       new Key("cellstream.model.name", "default", "Model name: the key on the models topic."),
       new Key("cellstream.model.task", "binary", "binary (sigmoid), multiclass (softmax) or regression (identity)."),
-      new Key("cellstream.model.input-size", "16", "D: features per event."),
+      new Key("cellstream.model.input-size", "16", "D: features per event of the cellstream format. With avro or json it follows from cellstream.features and need not be set (set, it must agree)."),
       new Key("cellstream.model.hidden-size", String.valueOf(LearnerSettings.DEFAULT_HIDDEN_SIZE), "H: LSTM cells, the size of each entity's memory (h and c)."),
       new Key("cellstream.model.output-size", "1", "K: outputs (classes for multiclass)."),
       new Key("cellstream.model.seed", String.valueOf(D.seed()), "Seed of version 1's initialisation (uniform ±1/√H) and of the trainer's replay draws."),
@@ -96,9 +103,20 @@ public record CellstreamConfig(
       new Key("cellstream.training.replay.capacity", String.valueOf(D.replayCapacity()), "Experience replay: the trainer keeps this many of the most recent examples in its store (0 = no replay)."),
       new Key("cellstream.training.replay.updates-per-example", String.valueOf(D.replayUpdates()), "Experience replay: extra updates per new example, each on a minibatch drawn uniformly from the replay buffer (0 = none)."),
       new Key("cellstream.training.replay.batch-size", String.valueOf(D.replayBatchSize()), "Experience replay: examples drawn per replay update. Each label is learned from about updates-per-example x batch-size more times; averaging several per step kept online learning from memorising the buffer (docs/accuracy.md)."),
+      new Key("cellstream.training.dedup-examples", String.valueOf(Delivery.DEFAULT_TRAINER_DEDUP_EXAMPLES), "The trainer remembers the last N examples it learned from (entity, step, event; in its own store) and drops one that comes again: after a crash in low-latency mode the step sends some again. N must cover the examples written to the training topic between an example and its re-send after a failover; 0 = none dropped."),
       new Key("cellstream.training.publish.every-examples", String.valueOf(D.publishEveryExamples()), "Publish a new model version after this many new examples ..."),
       new Key("cellstream.training.publish.every-seconds", String.valueOf(D.publishInterval().toSeconds()), "... or this many seconds after the last version, if it learned anything."),
       new Key("cellstream.training.guard.loss-factor", "0", "Refuse an update whose minibatch loss exceeds this multiple of the running mean; 0 = off. Off by default: with small minibatches a confident mistake is exactly such a loss and exactly what the model must learn from (at 20 the live demo peaked at 0.69 accuracy and ended at 0.52); amsgrad is the defence against blow-ups. Consider it with large minibatches."),
+      new Key("cellstream.input.format", "cellstream", "The events' format: cellstream (Avro Event with ready-made features), avro (any Avro record through the registry, read with its writer's schema) or json (UTF-8 JSON objects). With avro or json the key may be anything: events whose key is not their entity id go through the repartition topic <application.id>-events-by-entity, keyed by it."),
+      new Key("cellstream.input.entity", "", "avro/json: the field holding the entity id (a text or an integer); dots for nested fields (card.id). Required with avro or json."),
+      new Key("cellstream.input.time", "", "avro/json: the field holding the event time: an Avro timestamp or date, epoch seconds or milliseconds (a number below 1e11 is seconds, below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds), or ISO-8601 (UTC when it names no offset). Empty = the record's timestamp."),
+      new Key("cellstream.input.event-id", "", "avro/json: the field holding the event id that labels name (optional; without it an event is named by its header cellstream.event-id, else topic-partition-offset)."),
+      new Key("cellstream.input.target", "", "avro/json: the field holding an inline label (optional; null on an event = no label): 0/1 or a boolean (binary), a class index (multiclass), a value (regression)."),
+      new Key("cellstream.features", "", "avro/json: the model's inputs, comma-separated transforms of fields in order: num(f) standardised, log(f) sign(v)*ln(1+|v|) standardised, bool(f), cat(f, N) hashed one-hot, hour(f[, zone]) and weekday(f[, zone]) sin and cos (UTC unless a zone is given), since(f) ln(1 + seconds since the entity's previous event, 0 for its first), prev_target() (the entity's most recent target learned from, and a flag for none yet: K+1 inputs). default=v (num(f, default=0)) is used when the field is missing, null or malformed; without one such an event is a dead letter naming the field. D is the sum of their widths; the standardisation statistics are learned by the trainer and travel with each model version."),
+      new Key("cellstream.labels.format", "cellstream", "The labels' format: cellstream (Avro Label), avro or json (then labels whose key is not their entity go through <application.id>-labels-by-entity)."),
+      new Key("cellstream.labels.entity", "", "avro/json labels: the field holding the entity id. Required with avro or json."),
+      new Key("cellstream.labels.event-id", "", "avro/json labels: the field naming the labelled event (its event id). Required with avro or json."),
+      new Key("cellstream.labels.target", "", "avro/json labels: the field holding the target (as cellstream.input.target). Required with avro or json."),
       new Key("cellstream.input.max-record-bytes", String.valueOf(InputLimits.DEFAULTS.maxRecordBytes()), "Larger input records go to the dead-letter topic as oversized (with their bytes: a dead letter holds them whole below the dead-letter topic's limit). Half of Kafka's default 1 MiB record limit, so that the check is reached before the broker's."),
       new Key("cellstream.input.max-entity-id-bytes", String.valueOf(InputLimits.DEFAULTS.maxEntityIdBytes()), "Longer entity ids (UTF-8; the record key) go to the dead-letter topic as entity-id-too-long. At most " + InputLimits.MAX_ID_BYTES + "."),
       new Key("cellstream.input.max-event-id-bytes", String.valueOf(InputLimits.DEFAULTS.maxEventIdBytes()), "Events and labels with longer event ids (UTF-8) go to the dead-letter topic as event-id-too-long: every id is kept in the entity's memory window, and W of them must fit its changelog. At most " + InputLimits.MAX_ID_BYTES + "."),
@@ -157,9 +175,29 @@ public record CellstreamConfig(
       problems.add("schema.registry.url: must start with http:// or https://, got '" + registry + "' (" + p.source("schema.registry.url") + ")");
     }
     int registryTimeoutMs = p.integer("schema.registry.request.timeout.ms", 100, 600_000);
+    Delivery.Mode deliveryMode = Delivery.Mode.EXACTLY_ONCE;
+    try {
+      deliveryMode = Delivery.Mode.parse(s.value("cellstream.delivery"));
+    } catch (IllegalArgumentException e) {
+      problems.add("cellstream.delivery: " + e.getMessage() + " (" + p.source("cellstream.delivery") + ")");
+    }
+    int keptPredictions = p.integer("cellstream.delivery.kept-predictions", 1, 100_000);
+    int dedupExamples = p.integer("cellstream.training.dedup-examples", 0, 100_000_000);
+    // The Kafka settings the mode implies, where none was given: they show in --print-config with where they came from.
+    for (var e : new Delivery(deliveryMode, 1, 0).streamsDefaults().entrySet()) {
+      String unprefixed = e.getKey().startsWith("producer.") ? e.getKey().substring("producer.".length()) : e.getKey();
+      Settings.Value v = s.get(e.getKey());
+      boolean given = (v != null && !v.source().equals("default")) || s.has(unprefixed) && !unprefixed.equals(e.getKey());
+      if (!given && (v == null || !v.value().equals(e.getValue()))) {
+        s.set(e.getKey(), e.getValue(), "cellstream.delivery=" + deliveryMode.id());
+      }
+    }
     String guarantee = p.string("processing.guarantee");
-    if (guarantee != null && !guarantee.equals("exactly_once_v2") && !guarantee.equals("at_least_once")) {
-      problems.add("processing.guarantee: exactly_once_v2 or at_least_once, got '" + guarantee + "' (" + p.source("processing.guarantee") + ")");
+    if (guarantee != null && !guarantee.equals(deliveryMode.processingGuarantee())) {
+      problems.add("processing.guarantee: '" + guarantee + "' (" + p.source("processing.guarantee") + ") does not go with"
+          + " cellstream.delivery=" + deliveryMode.id() + ", which runs " + deliveryMode.processingGuarantee()
+          + ": set cellstream.delivery=" + (guarantee.equals("at_least_once") ? "low-latency" : "exactly-once")
+          + " instead (an at-least-once run without it would step an event delivered twice twice)");
     }
     p.integer("num.stream.threads", 1, 64);
     p.integer("num.standby.replicas", 0, 16);
@@ -173,6 +211,19 @@ public record CellstreamConfig(
     int d = p.integer("cellstream.model.input-size", 1, ModelSpec.MAX_SIZE);
     int h = p.integer("cellstream.model.hidden-size", 1, ModelSpec.MAX_SIZE);
     int k = p.integer("cellstream.model.output-size", 1, ModelSpec.MAX_SIZE);
+    InputMapping mapping = mapping(s, p, problems, k);
+    if (mapping != null && mapping.features() != null) {
+      int width = mapping.features().width();
+      Settings.Value given = s.get("cellstream.model.input-size");
+      // The documented file lists the default (16): a copy of it must not clash with the features.
+      boolean isDefault = given == null || "default".equals(given.source())
+          || given.value().trim().equals(defaults().get("cellstream.model.input-size"));
+      if (!isDefault && p.ok("cellstream.model.input-size") && d != width) {
+        problems.add("cellstream.model.input-size: " + d + " disagrees with cellstream.features, which make " + width
+            + " inputs (" + given.source() + "); leave it unset with avro or json");
+      }
+      d = width;
+    }
     if (task == Task.MULTICLASS && k == 1) {
       problems.add("cellstream.model.output-size: multiclass needs one output per class (>= 2), got 1 (" + p.source("cellstream.model.output-size") + ")");
     }
@@ -265,7 +316,8 @@ public record CellstreamConfig(
         s.value("cellstream.topic.events"), s.value("cellstream.topic.labels"),
         s.value("cellstream.topic.predictions"), s.value("cellstream.topic.dead-letters"),
         s.value("cellstream.topic.models"),
-        trainingTopic == null || trainingTopic.isBlank() ? defaults.trainingExamples() : trainingTopic);
+        trainingTopic == null || trainingTopic.isBlank() ? defaults.trainingExamples() : trainingTopic,
+        defaults.eventsByEntity(), defaults.labelsByEntity());
     StreamSettings stream;
     try {
       LearnerSettings learner = new LearnerSettings(window, every, bptt, new AdamConfig(lr, beta1, beta2, eps, amsgrad),
@@ -273,7 +325,7 @@ public record CellstreamConfig(
           forgetBias, seed);
       stream = new StreamSettings(topics, modelName, new ModelSpec(d, h, k, task), learner, training,
           new InputLimits(maxBytes, maxEntityId, maxEventId), new LabelJoin.Holding(holdPerEntity, holdSeconds * 1000L),
-          maxStateBytes, keepGates);
+          maxStateBytes, keepGates, mapping, new Delivery(deliveryMode, keptPredictions, dedupExamples));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(List.of(e.getMessage()));
     }
@@ -293,6 +345,99 @@ public record CellstreamConfig(
         stream, kafka, create, partitions,
         (short) replication, httpHost, httpPort, token == null || token.isEmpty() ? null : token,
         Duration.ofSeconds(shutdownSeconds), stateStore, s);
+  }
+
+  /**
+   * The input mapping of {@code cellstream.input.*}, {@code cellstream.features} and {@code cellstream.labels.*}, or
+   * null with the problems recorded.
+   */
+  private static InputMapping mapping(Settings s, Parser p, List<String> problems, int k) {
+    InputFormat format = format(s, p, problems, "cellstream.input.format");
+    InputFormat labelsFormat = format(s, p, problems, "cellstream.labels.format");
+    FieldPath entity = path(s, problems, "cellstream.input.entity");
+    FieldPath time = path(s, problems, "cellstream.input.time");
+    FieldPath eventId = path(s, problems, "cellstream.input.event-id");
+    FieldPath target = path(s, problems, "cellstream.input.target");
+    FieldPath labelsEntity = path(s, problems, "cellstream.labels.entity");
+    FieldPath labelsEventId = path(s, problems, "cellstream.labels.event-id");
+    FieldPath labelsTarget = path(s, problems, "cellstream.labels.target");
+    String featuresText = s.value("cellstream.features");
+    FeatureList features = null;
+    int before = problems.size();
+    if (format != null && format.isUserRecord()) {
+      if (featuresText == null || featuresText.isBlank()) {
+        problems.add("cellstream.features: is required with cellstream.input.format=" + format.id()
+            + " (the transforms that make the model's inputs, e.g. num(amount), cat(merchant, 16), hour(ts))");
+      } else {
+        try {
+          features = FeatureList.parse(featuresText, k);
+        } catch (IllegalArgumentException e) {
+          problems.add("cellstream.features: " + e.getMessage() + " (" + p.source("cellstream.features") + ")");
+        }
+      }
+      if (entity == null && p.ok("cellstream.input.entity")) {
+        problems.add("cellstream.input.entity: is required with cellstream.input.format=" + format.id()
+            + " (the field holding the entity id, e.g. card.id)");
+      }
+    } else if (format != null) {
+      for (String key : List.of("cellstream.features", "cellstream.input.entity", "cellstream.input.time",
+          "cellstream.input.event-id", "cellstream.input.target")) {
+        String v = s.value(key);
+        if (v != null && !v.isBlank()) {
+          problems.add(key + ": applies to cellstream.input.format=avro or json; the cellstream format's Event has its"
+              + " fields (" + p.source(key) + ")");
+        }
+      }
+    }
+    if (labelsFormat != null && labelsFormat.isUserRecord()) {
+      for (var e : List.of(Map.entry("cellstream.labels.entity", labelsEntity == null),
+          Map.entry("cellstream.labels.event-id", labelsEventId == null),
+          Map.entry("cellstream.labels.target", labelsTarget == null))) {
+        if (e.getValue() && p.ok(e.getKey())) {
+          problems.add(e.getKey() + ": is required with cellstream.labels.format=" + labelsFormat.id());
+        }
+      }
+    } else if (labelsFormat != null) {
+      for (String key : List.of("cellstream.labels.entity", "cellstream.labels.event-id", "cellstream.labels.target")) {
+        String v = s.value(key);
+        if (v != null && !v.isBlank()) {
+          problems.add(key + ": applies to cellstream.labels.format=avro or json (" + p.source(key) + ")");
+        }
+      }
+    }
+    if (problems.size() > before || format == null || labelsFormat == null) {
+      return null;
+    }
+    try {
+      return new InputMapping(format, entity, time, eventId, target, features, labelsFormat, labelsEntity, labelsEventId,
+          labelsTarget);
+    } catch (IllegalArgumentException e) {
+      problems.add(e.getMessage());
+      return null;
+    }
+  }
+
+  private static InputFormat format(Settings s, Parser p, List<String> problems, String key) {
+    try {
+      return InputFormat.parse(s.value(key));
+    } catch (IllegalArgumentException e) {
+      problems.add(key + ": " + e.getMessage() + " (" + p.source(key) + ")");
+      return null;
+    }
+  }
+
+  /** A field path, null when the key is empty; a bad one is a problem. */
+  private static FieldPath path(Settings s, List<String> problems, String key) {
+    String v = s.value(key);
+    if (v == null || v.isBlank()) {
+      return null;
+    }
+    try {
+      return FieldPath.parse(v);
+    } catch (IllegalArgumentException e) {
+      problems.add(key + ": " + e.getMessage() + " (from " + s.get(key).source() + ")");
+      return null;
+    }
   }
 
   /** Reads typed values, recording one problem per bad key. */

@@ -105,7 +105,7 @@ public final class EvalSession {
     }
     for (Driven d : driven) {
       long t0 = System.nanoTime();
-      float[] out = d.learner.predict(e.entityId(), e.eventId(), e.eventTimeMillis(), e.features());
+      float[] out = d.learner.predict(e);
       if (e.labelled()) {
         d.track.prediction(e, out);
       }

@@ -26,6 +26,11 @@ public interface OnlineLearner {
    */
   float[] predict(String entityId, String eventId, long eventTime, float[] features);
 
+  /** As above for a whole event: learners that complete raw inputs from an entity's memory use its inputs. */
+  default float[] predict(TaskEvent e) {
+    return predict(e.entityId(), e.eventId(), e.eventTimeMillis(), e.features());
+  }
+
   /**
    * The label of an earlier predicted event of {@code entityId}: 0/1, a class index or a value. The
    * learner may apply it at once or with its next minibatch.

@@ -16,6 +16,8 @@ import java.util.Arrays;
  * @param position        position of the event in that sequence (0-based)
  * @param sequenceLength  number of events of that sequence
  * @param legalMask       Reber: bit k set when class k is an acceptable next symbol; 0 for other tasks
+ * @param inputs          the raw inputs as the input layer made them from a record of the user's own format (replay),
+ *                        completed from the entity's memory by each learner; null when {@code features} is all
  */
 public record TaskEvent(
     String entityId,
@@ -28,8 +30,16 @@ public record TaskEvent(
     long sequence,
     int position,
     int sequenceLength,
-    int legalMask)
+    int legalMask,
+    io.cellstream.learn.EventInputs inputs)
     implements StreamRecord {
+
+  /** An event whose features are all there is to it (the tasks, the cellstream format). */
+  public TaskEvent(String entityId, String eventId, long eventTimeMillis, float[] features, Float target,
+      LabelMode label, EventRole role, long sequence, int position, int sequenceLength, int legalMask) {
+    this(entityId, eventId, eventTimeMillis, features, target, label, role, sequence, position, sequenceLength,
+        legalMask, null);
+  }
 
   public TaskEvent {
     if (entityId == null || eventId == null || features == null || label == null || role == null) {

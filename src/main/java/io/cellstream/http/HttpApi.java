@@ -425,6 +425,21 @@ public final class HttpApi implements AutoCloseable {
     o.put("inputSize", m.model().spec().inputSize());
     o.put("hiddenSize", m.model().spec().hiddenSize());
     o.put("outputSize", m.model().spec().outputSize());
+    io.cellstream.lstm.InputStatistics st = m.model().statistics();
+    if (!st.features().isEmpty()) {
+      // what the version reads and the statistics it standardises with (models of ready-made features have none)
+      o.put("features", st.features());
+      var columns = o.putArray("standardised");
+      for (int i = 0; i < st.size(); i++) {
+        double n = st.count(i);
+        var c = columns.addObject().put("input", st.column(i)).put("count", (long) n).put("mean", st.mean(i));
+        if (n == 0) {
+          c.putNull("std");
+        } else {
+          c.put("std", Math.sqrt(st.m2(i) / n));
+        }
+      }
+    }
     return o;
   }
 

@@ -70,6 +70,20 @@ public interface Cell<W> {
    */
   default void stepEntity(W weights, long version, EntityState state, String eventId, long eventTime, float[] x,
       int xOffset, float[] gates, float[] y) {
+    stepEntity(weights, version, state, eventId, eventTime, x, xOffset, x, xOffset, gates, y);
+  }
+
+  /**
+   * As above for a model that standardises its inputs: the entity's window keeps the raw inputs {@code u} (so that
+   * the trainer standardises a training example with the statistics it has then, the same that travel with the
+   * parameters it publishes), the step reads their standardised form {@code x} (with the statistics of the
+   * version {@code weights} belong to).
+   *
+   * @param u (D) from {@code uOffset}: what the window keeps
+   * @param x (D) from {@code xOffset}: what the cell reads
+   */
+  default void stepEntity(W weights, long version, EntityState state, String eventId, long eventTime, float[] u,
+      int uOffset, float[] x, int xOffset, float[] gates, float[] y) {
     int d = spec().inputSize();
     for (int i = 0; i < d; i++) {
       if (!Float.isFinite(x[xOffset + i])) {
@@ -77,7 +91,7 @@ public interface Cell<W> {
       }
     }
     float[] g = hasGates() ? gates : null;
-    state.beginStep(eventId, eventTime, x, xOffset);
+    state.beginStep(eventId, eventTime, u, uOffset);
     step(weights, x, xOffset, state.h, state.c, g, y);
     state.endStep(y, g, version, eventTime);
   }

@@ -1,5 +1,6 @@
 package io.cellstream.learn;
 
+import io.cellstream.lstm.InputStatistics;
 import io.cellstream.state.EntityState;
 import io.cellstream.state.HeldLabel;
 import java.util.HashMap;
@@ -22,6 +23,10 @@ import java.util.Map;
  * timestamp), so the same stream gives up the same labels in both hosts. {@link #flush()} gives up the labels
  * still held at the end of a run.
  *
+ * <p>Inputs the input layer made from a record's fields ({@link EventInputs}) are completed from the entity's
+ * feature memory and standardised with the input statistics of the version in use, the entity's window keeping
+ * them raw, and a label learned from is told to the {@link FeatureMemory}: as the service's step does.
+ *
  * <p>{@code eval}, the demo's and replay's baselines and strict replay drive it; the parity tests keep it
  * equal to the topology. Not thread-safe.
  *
@@ -37,7 +42,11 @@ public final class InProcessLearner<W> {
   private final Map<String, EntityState> entities = new HashMap<>();
   private final float[] gates;         // (4H) scratch, for cells with gates
   private final float[] y;             // (K) scratch
+  private final float[] u;             // (D) scratch: raw inputs of the event
+  private final float[] x;             // (D) scratch: what the cell reads, standardised
+  private final FeatureMemory featureMemory;
   private W weights;
+  private InputStatistics statistics;  // of the version in use
   private long version;
   private long examplesAtVersion;
   private final long[] outcomes = new long[LabelOutcome.values().length];
@@ -68,7 +77,21 @@ public final class InProcessLearner<W> {
   /** The general form: as above, holding labels that come before their event as {@code holding} says. */
   public InProcessLearner(String name, Cell<W> cell, LearnerSettings settings, LabelJoin.Holding holding,
       boolean training, float[] startParams, long startVersion, long startExamples) {
+    this(name, cell, settings, holding, training, startParams, InputStatistics.none(cell.spec().inputSize()),
+        FeatureMemory.NONE, startVersion, startExamples);
+  }
+
+  /**
+   * The most general form: inputs read as {@code startStatistics} say (the feature list, its standardised columns
+   * and what was learned of them with {@code startParams}; {@link InputStatistics#empty} for a fresh model), and
+   * the targets learned from told to {@code featureMemory}.
+   */
+  public InProcessLearner(String name, Cell<W> cell, LearnerSettings settings, LabelJoin.Holding holding,
+      boolean training, float[] startParams, InputStatistics startStatistics, FeatureMemory featureMemory,
+      long startVersion, long startExamples) {
     this.name = name;
+    this.statistics = startStatistics;
+    this.featureMemory = featureMemory;
     this.cell = cell;
     this.settings = settings;
     this.join = new LabelJoin(settings.bpttSteps(), holding);
@@ -81,7 +104,10 @@ public final class InProcessLearner<W> {
     this.weights = cell.publish(params);
     this.version = startVersion;
     this.examplesAtVersion = startExamples;
-    this.trainer = training ? OnlineTrainer.fresh(cell, settings, params, startVersion, startExamples, 0L, null) : null;
+    this.trainer = training
+        ? OnlineTrainer.fresh(cell, settings, params, startStatistics, startVersion, startExamples, 0L, null) : null;
+    this.u = new float[cell.spec().inputSize()];
+    this.x = new float[cell.spec().inputSize()];
     this.gates = cell.hasGates() ? new float[4 * cell.spec().hiddenSize()] : null;
     this.y = new float[cell.spec().outputSize()];
   }
@@ -105,19 +131,44 @@ public final class InProcessLearner<W> {
    *
    * @return (K) the prediction, a fresh array
    */
-  public float[] predict(String entityId, String eventId, long eventTime, float[] x) {
+  public float[] predict(String entityId, String eventId, long eventTime, float[] features) {
+    EntityState s = entityFor(entityId, eventTime);
+    return step(entityId, eventId, eventTime, s, features);
+  }
+
+  /**
+   * As {@link #predict(String, String, long, float[])} for an event whose raw inputs the input layer made: they are
+   * completed from the entity's feature memory first ({@link EventInputs#write}), then standardised.
+   */
+  public float[] predict(String entityId, String eventId, long eventTime, EventInputs inputs) {
+    EntityState s = entityFor(entityId, eventTime);
+    inputs.write(s, u);
+    return step(entityId, eventId, eventTime, s, u);
+  }
+
+  private EntityState entityFor(String entityId, long eventTime) {
     clock = Math.max(clock, eventTime);
     EntityState s = entities.get(entityId);
     if (s == null) {
       s = cell.newEntityState(settings.windowSteps(), settings.checkpointEvery());
       entities.put(entityId, s);
     }
-    cell.stepEntity(weights, version, s, eventId, eventTime, x, 0, gates, y);
+    return s;
+  }
+
+  private float[] step(String entityId, String eventId, long eventTime, EntityState s, float[] raw) {
+    if (statistics.isIdentity()) {
+      cell.stepEntity(weights, version, s, eventId, eventTime, raw, 0, gates, y);
+    } else {
+      statistics.standardise(raw, 0, x, 0, 1);
+      cell.stepEntity(weights, version, s, eventId, eventTime, raw, 0, x, 0, gates, y);
+    }
     float[] prediction = y.clone();
     LabelJoin.AfterStep after = join.afterStep(entityId, s, eventId, clock);
     giveUp(after.givenUp());
     if (after.example() != null) {
       outcomes[LabelOutcome.MATCHED.ordinal()]++;
+      featureMemory.targetLearned(s, after.joined().target());
       train(after.example());
     }
     return prediction;
@@ -151,6 +202,7 @@ public final class InProcessLearner<W> {
       entities.remove(entityId);
     }
     if (r.matched()) {
+      featureMemory.targetLearned(s, target);
       train(r.example());
     }
     return r.outcome();
@@ -233,6 +285,7 @@ public final class InProcessLearner<W> {
   private void publish() {
     version++;
     weights = cell.publish(trainer.parameters());
+    statistics = trainer.statistics();
     examplesAtVersion = trainer.examplesSeen();
     trainer.published(version, 0L);
   }
@@ -240,6 +293,11 @@ public final class InProcessLearner<W> {
   /** The version that makes predictions now. */
   public long version() {
     return version;
+  }
+
+  /** The input statistics of the version in use. */
+  public InputStatistics statistics() {
+    return statistics;
   }
 
   /** The published weights in use. */

@@ -207,7 +207,31 @@ public final class LabelJoin {
     return heldAt == Long.MAX_VALUE ? Long.MAX_VALUE : heldAt + holding.maxAgeMillis();
   }
 
+  /**
+   * The example of a label that was joined already, made again from the window without changing it: for a send that
+   * a crash may have lost under at-least-once delivery (the trainer drops it if it had it). Null when the step has
+   * left the window or has no label joined.
+   *
+   * @param target       (K) the label's target vector
+   * @param modelVersion the version that made the step's prediction
+   */
+  public TrainingExample rebuild(String entityId, EntityState state, String eventId, float[] target, long modelVersion) {
+    if (!state.hasWindow()) {
+      return null;
+    }
+    long step = state.findStep(eventId);
+    if (step == EntityState.NO_STEP || !state.isLabelled(step)) {
+      return null;
+    }
+    return example(entityId, state, step, eventId, target, modelVersion, false);
+  }
+
   private TrainingExample example(String entityId, EntityState state, long step, String eventId, float[] target) {
+    return example(entityId, state, step, eventId, target, state.modelVersion, true);
+  }
+
+  private TrainingExample example(String entityId, EntityState state, long step, String eventId, float[] target,
+      long modelVersion, boolean markLabelled) {
     int d = state.inputSize();
     int k = state.outputSize();
     float[] prediction = new float[k];
@@ -225,8 +249,10 @@ public final class LabelJoin {
     System.arraycopy(target, 0, targets, (steps - 1) * k, k);
     boolean[] mask = new boolean[steps];       // (T)
     mask[steps - 1] = true;
-    state.markLabelled(step);
-    return new TrainingExample(entityId, eventId, step, state.eventTime(step), state.modelVersion,
+    if (markLabelled) {
+      state.markLabelled(step);
+    }
+    return new TrainingExample(entityId, eventId, step, state.eventTime(step), modelVersion,
         steps, d, state.hiddenSize(), k, h0, c0, inputs, targets, mask, prediction);
   }
 }

@@ -2,6 +2,8 @@ package io.cellstream.learn;
 
 import io.cellstream.lstm.Adam;
 import io.cellstream.lstm.AdamConfig;
+import io.cellstream.lstm.InputStatistics;
+import io.cellstream.lstm.InputStatisticsCodec;
 import io.cellstream.lstm.ModelSnapshotCodec;
 import io.cellstream.lstm.OptimizerStateCodec;
 import io.cellstream.lstm.Window;
@@ -23,6 +25,12 @@ import java.util.List;
  * and says when a new version is due ({@link LearnerSettings#publishEveryExamples()},
  * {@link LearnerSettings#publishInterval()}). The service's trainer task and every in-process learner run it.
  *
+ * <p>A model that standardises its inputs ({@link InputStatistics} with standardised columns) learns the
+ * statistics here: every step of every new example (replayed ones are not counted again) updates them before the
+ * example is learned from, and each BPTT pass standardises its window with the statistics of that moment, the ones
+ * published with the parameters. Examples (pending, replayed) keep their raw inputs. Without standardised columns
+ * nothing of this happens and the windows are used as they are.
+ *
  * <p>With a {@link TrainerStore} it writes, per new example, only what changed: the example under its own key
  * (pending or replay), the parameters and moments when an update was applied, and a small record of counters
  * ({@link TrainerStateCodec}). {@link #restore} continues exactly where the stored trainer stopped, replay
@@ -37,6 +45,8 @@ public final class OnlineTrainer {
   static final String KEY_META = "meta";
   static final String KEY_PARAMS = "params";
   static final String KEY_OPTIMIZER = "optimizer";
+  /** The learned input statistics ({@link InputStatisticsCodec}); absent when nothing is standardised. */
+  static final String KEY_STATISTICS = "statistics";
   static final String PENDING_PREFIX = "pending/";
   static final String REPLAY_PREFIX = "replay/";
   // the store's layout before it was split by key (format 1): read once, then rewritten
@@ -51,6 +61,8 @@ public final class OnlineTrainer {
   private final TrainingExample[] replay; // ring of the newest examples; slot = added mod capacity
   private long replayAdded;
   private long random;                    // SplitMix64 state of the replay's draws
+  private InputStatistics statistics;     // learned from the new examples' raw inputs
+  private float[][] standardised = new float[0][]; // scratch by window length T: (T, D) standardised inputs
 
   private long publishedVersion;          // newest version published (or adopted)
   private long examplesSeen;              // new examples learned from over the model's life (replays not counted)
@@ -60,10 +72,16 @@ public final class OnlineTrainer {
   private long labelsSincePublish;
   private long lastPublishMillis;
 
-  private OnlineTrainer(Cell<?> cell, LearnerSettings settings, float[] params, Adam adam, TrainerStore store) {
+  private OnlineTrainer(Cell<?> cell, LearnerSettings settings, float[] params, Adam adam, TrainerStore store,
+      InputStatistics statistics) {
     if (params.length != cell.parameterCount()) {
       throw new IllegalArgumentException(cell.kind() + " needs " + cell.parameterCount() + " parameters, got " + params.length);
     }
+    if (statistics.inputSize() != cell.spec().inputSize()) {
+      throw new IllegalArgumentException("input statistics for D=" + statistics.inputSize() + ", the cell reads D="
+          + cell.spec().inputSize());
+    }
+    this.statistics = statistics;
     this.cell = cell;
     this.settings = settings;
     this.store = store;
@@ -78,7 +96,15 @@ public final class OnlineTrainer {
    */
   public static OnlineTrainer fresh(Cell<?> cell, LearnerSettings settings, float[] params, long publishedVersion,
       long examplesSeen, long nowMillis, TrainerStore store) {
-    OnlineTrainer t = new OnlineTrainer(cell, settings, params, new Adam(settings.adam(), params.length), store);
+    return fresh(cell, settings, params, InputStatistics.none(cell.spec().inputSize()), publishedVersion, examplesSeen,
+        nowMillis, store);
+  }
+
+  /** As above, continuing from the input {@code statistics} published with {@code params}. */
+  public static OnlineTrainer fresh(Cell<?> cell, LearnerSettings settings, float[] params, InputStatistics statistics,
+      long publishedVersion, long examplesSeen, long nowMillis, TrainerStore store) {
+    OnlineTrainer t = new OnlineTrainer(cell, settings, params, new Adam(settings.adam(), params.length), store,
+        statistics);
     t.publishedVersion = publishedVersion;
     t.examplesSeen = examplesSeen;
     t.lastPublishMillis = nowMillis;
@@ -95,6 +121,15 @@ public final class OnlineTrainer {
    */
   public static OnlineTrainer restore(Cell<?> cell, LearnerSettings settings, TrainerStore store,
       java.util.function.Consumer<String> mismatch) {
+    return restore(cell, settings, InputStatistics.none(cell.spec().inputSize()), store, mismatch);
+  }
+
+  /**
+   * As above for a model whose inputs are laid out as {@code layout} says (feature list, standardised columns):
+   * stored statistics of another layout are a mismatch; a store without statistics starts from {@code layout}.
+   */
+  public static OnlineTrainer restore(Cell<?> cell, LearnerSettings settings, InputStatistics layout,
+      TrainerStore store, java.util.function.Consumer<String> mismatch) {
     byte[] meta = store.get(KEY_META);
     byte[] optimizer = store.get(KEY_OPTIMIZER);
     if (meta == null || optimizer == null) {
@@ -119,11 +154,18 @@ public final class OnlineTrainer {
       }
       params = TrainerStateCodec.decodeParameters(store.get(KEY_PARAMS), cell.spec(), cell.parameterCount());
     }
+    byte[] storedStatistics = store.get(KEY_STATISTICS);
+    InputStatistics statistics = storedStatistics == null ? layout : InputStatisticsCodec.decode(storedStatistics);
+    if (!statistics.sameLayout(layout)) {
+      mismatch.accept("the trainer's stored input statistics are for " + describe(statistics)
+          + " but the configuration says " + describe(layout));
+      return null;
+    }
     Adam stored = OptimizerStateCodec.decode(optimizer, params.length);
     AdamConfig configured = settings.adam();
     Adam adam = new Adam(configured, stored.m(), stored.v(),
         stored.vMax() != null ? stored.vMax() : stored.v().clone(), stored.steps());
-    OnlineTrainer t = new OnlineTrainer(cell, settings, params, adam, store);
+    OnlineTrainer t = new OnlineTrainer(cell, settings, params, adam, store, statistics);
     t.publishedVersion = m.publishedVersion();
     t.examplesSeen = m.examplesSeen();
     t.examplesSincePublish = m.examplesSincePublish();
@@ -159,6 +201,11 @@ public final class OnlineTrainer {
     return t;
   }
 
+  private static String describe(InputStatistics s) {
+    return (s.features().isEmpty() ? "ready-made features" : "features '" + s.features() + "'") + " with "
+        + s.size() + " standardised of D=" + s.inputSize();
+  }
+
   private void readV1Pending(byte[] p) {
     if (p == null) {
       return;
@@ -190,11 +237,12 @@ public final class OnlineTrainer {
     UpdateResult lastApplied = null;
     UpdateResult lastRefusal = null;
     cell.checkWindow(window); // a bad example changes nothing
+    statistics = statistics.plus(example.inputs(), example.steps());
     pending.add(example);
     byte[] bytes = store == null ? null : (encoded != null ? encoded : TrainingExampleCodec.encode(example));
     if (pending.size() >= settings.batchSize()) {
       for (TrainingExample e : pending) {
-        trainer.accumulate(e.window());
+        trainer.accumulate(standardised(e.window()));
       }
       UpdateResult r = trainer.update();
       if (r.applied()) {
@@ -230,7 +278,7 @@ public final class OnlineTrainer {
       long held = Math.min(replayAdded, replay.length);
       for (int u = 0; u < settings.replayUpdates(); u++) {
         for (int b = 0; b < settings.replayBatchSize(); b++) {
-          trainer.accumulate(replay[(int) Math.floorMod(nextRandom(), held)].window());
+          trainer.accumulate(standardised(replay[(int) Math.floorMod(nextRandom(), held)].window()));
         }
         UpdateResult r = trainer.update();
         if (r.applied()) {
@@ -248,6 +296,27 @@ public final class OnlineTrainer {
     }
     persistMeta();
     return new Learned(applied, refused, lastApplied, lastRefusal, publishDue(nowMillis));
+  }
+
+  /**
+   * The window as the cell must read it: its raw inputs standardised with the statistics of now, in a scratch
+   * buffer of its length (the window is used at once, by one BPTT pass). Unchanged when nothing is standardised.
+   */
+  private Window standardised(Window w) {
+    if (statistics.isIdentity()) {
+      return w;
+    }
+    int t = w.length();
+    if (t >= standardised.length) {
+      standardised = java.util.Arrays.copyOf(standardised, t + 1);
+    }
+    float[] x = standardised[t];
+    if (x == null) {
+      x = new float[w.inputs().length];
+      standardised[t] = x;
+    }
+    statistics.standardise(w.inputs(), 0, x, 0, t);
+    return new Window(w.h0(), w.c0(), x, w.targets(), w.labelled());
   }
 
   private void count(UpdateResult r) {
@@ -286,7 +355,7 @@ public final class OnlineTrainer {
       return new Learned(0, 0, null, null, publishDue(nowMillis));
     }
     for (TrainingExample e : pending) {
-      trainer.accumulate(e.window());
+      trainer.accumulate(standardised(e.window()));
     }
     UpdateResult r = trainer.update();
     int n = pending.size();
@@ -324,6 +393,16 @@ public final class OnlineTrainer {
    * to another trajectory; the unfinished minibatch is dropped, the replay buffer kept.
    */
   public void resetTo(float[] params, long examplesSeenByThem) {
+    resetTo(params, statistics, examplesSeenByThem);
+  }
+
+  /** As above, with the input statistics of that version: they belong to its parameters. */
+  public void resetTo(float[] params, InputStatistics statisticsOfThem, long examplesSeenByThem) {
+    if (!statisticsOfThem.sameLayout(statistics)) {
+      throw new IllegalArgumentException("the version's inputs are " + describe(statisticsOfThem)
+          + ", the trainer's " + describe(statistics));
+    }
+    this.statistics = statisticsOfThem;
     this.trainer = new MinibatchTrainer(params, cell.backprop(params), new Adam(settings.adam(), params.length),
         settings.trainerConfig());
     this.examplesSeen = examplesSeenByThem;
@@ -355,6 +434,9 @@ public final class OnlineTrainer {
     if (store == null) {
       return;
     }
+    if (!statistics.isIdentity()) {
+      store.put(KEY_STATISTICS, InputStatisticsCodec.encode(statistics));
+    }
     store.put(KEY_META, TrainerStateCodec.encodeMeta(new TrainerStateCodec.Meta(cell.spec(), publishedVersion,
         examplesSeen, examplesSincePublish, updatesSincePublish, lossSincePublish, labelsSincePublish,
         lastPublishMillis, trainer.acceptedUpdates(), trainer.refusedUpdates(), trainer.lossMovingAverage(),
@@ -366,6 +448,11 @@ public final class OnlineTrainer {
   /** The live parameters (updated in place; copy before publishing). */
   public float[] parameters() {
     return trainer.parameters();
+  }
+
+  /** The input statistics learned so far: what a version published now carries. */
+  public InputStatistics statistics() {
+    return statistics;
   }
 
   public Adam optimizer() {

@@ -7,7 +7,6 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.stream.Collectors;
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.io.BinaryEncoder;
@@ -52,8 +51,6 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   /** Register the schema when a topic is first written (default true), else only look its id up. */
   public static final String AUTO_REGISTER_SCHEMAS_CONFIG = "auto.register.schemas";
 
-  private static final long UNKNOWN_ID_RETRY_NANOS = 30_000_000_000L;
-  private static final int MAX_UNKNOWN_IDS = 10_000;
 
   /** A writer schema id resolved against our reader schema: a reader, or why there is none. */
   private record Resolution<T>(DatumReader<T> reader, String incompatibility, Throwable cause) {}
@@ -64,7 +61,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   private final DatumWriter<T> writer;
   private final ConcurrentMap<String, Integer> idsByTopic = new ConcurrentHashMap<>();
   private final ConcurrentMap<Integer, Resolution<T>> readers = new ConcurrentHashMap<>();
-  private final ConcurrentMap<Integer, Long> unknownIds = new ConcurrentHashMap<>();
+  private final WriterSchemas writerSchemas = new WriterSchemas();
   private volatile SchemaRegistry client;
   private volatile boolean ownsClient;
   private volatile boolean isKey;
@@ -208,25 +205,14 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     if (r != null) {
       return r;
     }
-    Long retryAt = unknownIds.get(id);
-    if (retryAt != null && System.nanoTime() - retryAt < 0) {
-      throw unknown(topic, id, null);
-    }
     Schema writerSchema;
     try {
-      writerSchema = client().schemaById(id);
-    } catch (SchemaRegistryException e) {
-      // Only the registry's own "schema not found" blames the record; a bare 404 (wrong URL) does not.
-      if (e.isNotFound() && e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND) {
-        if (unknownIds.size() >= MAX_UNKNOWN_IDS) {
-          unknownIds.clear();
-        }
-        unknownIds.put(id, System.nanoTime() + UNKNOWN_ID_RETRY_NANOS);
-        throw unknown(topic, id, e);
+      writerSchema = writerSchemas.fetch(client(), topic, id);
+    } catch (SerdeException e) {
+      if (e.reason() != Reason.INCOMPATIBLE_SCHEMA) {
+        throw e;
       }
-      throw e;
-    } catch (AvroRuntimeException e) {
-      return cache(id, new Resolution<>(null, e.getMessage(), e));
+      return cache(id, new Resolution<>(null, e.getCause().getMessage(), e.getCause()));
     }
     SchemaCompatibility.SchemaPairCompatibility compat =
         SchemaCompatibility.checkReaderWriterCompatibility(schema, writerSchema);
@@ -267,10 +253,6 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     return raced == null ? r : raced;
   }
 
-  private static SerdeException unknown(String topic, int id, Throwable cause) {
-    return new SerdeException(Reason.UNKNOWN_SCHEMA, topic, id,
-        "schema id " + id + " is not in the schema registry", cause);
-  }
 
   private SchemaRegistry client() {
     SchemaRegistry c = client;

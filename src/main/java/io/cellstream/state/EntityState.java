@@ -25,7 +25,7 @@ import java.util.List;
  * predictions), so that at-least-once delivery can apply each event to the memory once and emit its prediction
  * again unchanged; and the input layer's own per-entity memory (an opaque byte string).
  *
- * <p>Sizes: inference-only (W = 0) is 2H floats + K floats + 3H bytes + ~60 bytes; with a window, add
+ * <p>Sizes: inference-only (W = 0) is 2H floats + K floats + 3H bytes + ~110 bytes; with a window, add
  * (W + k) · (4D + 4K + 21 + |eventId|) bytes plus ⌈(W + k)/k⌉ · 8H bytes of checkpoints, per held label
  * 18 + |eventId| + 4K + |origin| bytes, per kept prediction 32 + 4K bytes, plus the feature memory.
  *
@@ -74,6 +74,10 @@ public final class EntityState {
   // predictions made, so that such an event's prediction can be emitted again with the same content.
   public int inputPartition = -1;     // partition of the input topic of the last applied event (-1: none recorded)
   public long inputOffset = -1;       // its offset
+  // The same for labels (format 4): the labels topic's partition and offset of the last label applied to this memory
+  // (held, joined, or refused), so that a label delivered again is told apart from a second label for the same event.
+  public int labelPartition = -1;
+  public long labelOffset = -1;
   private int emissionCapacity;       // R (0: nothing kept, the default)
   private long[] emissionMeta = new long[0];      // (R, 4): input offset, model version, prediction time, eventsSeen after the step
   private float[] emissionOutputs = new float[0]; // (R, K) the head's outputs
@@ -146,9 +150,24 @@ public final class EntityState {
     held.clear();
     inputPartition = -1;
     inputOffset = -1;
+    labelPartition = -1;
+    labelOffset = -1;
     emissionCount = 0;
     emissionStart = 0;
     featureMemory = NO_BYTES;
+  }
+
+  /**
+   * Whether the event at ({@code partition}, {@code offset}) of the input topic was applied to this memory already:
+   * it is on the partition of the last one applied, at or before its offset (a partition is read in offset order).
+   */
+  public boolean appliedEvent(int partition, long offset) {
+    return partition == inputPartition && offset <= inputOffset;
+  }
+
+  /** The same for a label at ({@code partition}, {@code offset}) of the labels topic. */
+  public boolean appliedLabel(int partition, long offset) {
+    return partition == labelPartition && offset <= labelOffset;
   }
 
   /** Nothing worth keeping: no step taken and no label held (a state that only held labels, all given up). */
@@ -507,6 +526,11 @@ public final class EntityState {
     emissionMeta[4 * slot + 2] = predictionTime;
     emissionMeta[4 * slot + 3] = eventsSeenAfter;
     System.arraycopy(outputs, 0, emissionOutputs, slot * outputSize, outputSize);
+  }
+
+  /** The input offset of the oldest prediction kept, or -1 when none is kept. */
+  public long oldestEmissionOffset() {
+    return emissionCount == 0 ? -1 : emissionInputOffset(0);
   }
 
   /** Index (0 = oldest kept) of the prediction kept for the event at this input offset, or -1. */

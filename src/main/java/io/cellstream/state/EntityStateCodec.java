@@ -7,11 +7,11 @@ import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
- * Binary format of {@link EntityState}, version 3. Little-endian:
+ * Binary format of {@link EntityState}, version 4. Little-endian:
  *
  * <pre>
  * int    magic 'CSES' (0x53455343 as read little-endian)
- * short  format version (3; 1 and 2 are read too)
+ * short  format version (4; 1, 2 and 3 are read too)
  * short  flags (bit 0: gates present)
  * int    D, H, K, W, k
  * long   eventsSeen, modelVersion, lastEventTime
@@ -30,12 +30,13 @@ import java.util.zip.CRC32C;
  * int    emissions                         (v3) predictions kept for re-emission, oldest first
  * emissions × { long inputOffset, modelVersion, predictionTime, eventsSeen; float outputs (K) }  (v3)
  * int    featureMemoryLength; byte featureMemory[]   (v3) the input layer's per-entity memory
+ * int    labelPartition; long labelOffset   (v4) where the last label applied came from (-1: not recorded)
  * int    CRC32C of everything before it
  * </pre>
  *
  * Version 1 (no departed ids, no held labels) is read as a state that has neither; versions 1 and 2 as a state
- * with no input position, no kept predictions and an empty feature memory. Kept predictions beyond the
- * configured R are dropped oldest first.
+ * with no input position, no kept predictions and an empty feature memory; versions 1 to 3 with no label position.
+ * Kept predictions beyond the configured R are dropped oldest first.
  *
  * A state written with another window shape (W or k) is read with its (h, c) and counters kept and its
  * window trimmed (W smaller) or dropped (k different), so that a configuration change never loses the memory
@@ -44,7 +45,7 @@ import java.util.zip.CRC32C;
 public final class EntityStateCodec {
 
   public static final int MAGIC = 0x53455343; // "CSES" little-endian
-  public static final short VERSION = 3;
+  public static final short VERSION = 4;
   /** Event ids are stored with a 16-bit length. */
   public static final int MAX_EVENT_ID_BYTES = Short.MAX_VALUE;
   private static final int FLAG_GATES = 1;
@@ -63,6 +64,7 @@ public final class EntityStateCodec {
         + 8 + 4 + 4L * count * (s.inputSize() + s.outputSize()) + 4L * s.checkpointCount() * 2 * hs
         + 4 + 8L * s.departedCount() + 4
         + 4 + 8 + 4 + (32L + 4L * s.outputSize()) * s.emissionCount() + 4 + s.featureMemory().length
+        + 4 + 8
         + 4;
     for (int i = 0; i < count; i++) {
       size += 8 + 1 + 2 + s.rawEventId(i).length;
@@ -135,6 +137,7 @@ public final class EntityStateCodec {
       putFloats(b, outputs, 0, s.outputSize());
     }
     b.putInt(s.featureMemory().length).put(s.featureMemory());
+    b.putInt(s.labelPartition).putLong(s.labelOffset);
     crc.reset();
     crc.update(out, 0, b.position());
     b.putInt((int) crc.getValue());
@@ -291,6 +294,10 @@ public final class EntityStateCodec {
         byte[] memory = new byte[memoryLength];
         b.get(memory);
         into.setFeatureMemory(memory);
+      }
+      if (version >= 4) {
+        into.labelPartition = b.getInt();
+        into.labelOffset = b.getLong();
       }
       if (b.remaining() != 4) {
         throw new StateFormatException("entity state corrupt: " + (b.remaining() - 4) + " unexpected bytes at the end");

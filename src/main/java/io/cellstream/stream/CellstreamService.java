@@ -73,9 +73,10 @@ public final class CellstreamService implements AutoCloseable {
       MeterRegistry registry, LstmKernel kernel, ServiceHealth health) {
     this.health = health;
     this.settings = settings;
-    this.streamsProperties = withDefaults(streamsProperties);
+    this.streamsProperties = withDefaults(streamsProperties, settings.delivery());
     this.metrics = new StreamMetrics(registry);
-    this.models = new ModelHolder(settings.modelName(), settings.spec(), metrics);
+    this.models = new ModelHolder(settings.modelName(), settings.spec(),
+        settings.mapping().layout(settings.spec().inputSize()), metrics);
     this.limits = RecordLimits.defaults(this.streamsProperties);
     this.topology = CellstreamTopology.build(settings, serdes, models, metrics, kernel, () -> limits, health);
     this.entitySubtopology = subtopologyOf(topology, CellstreamTopology.ENTITY_STORE);
@@ -130,9 +131,16 @@ public final class CellstreamService implements AutoCloseable {
     throw new IllegalStateException("no subtopology holds " + store);
   }
 
-  private static Properties withDefaults(Properties p) {
+  static Properties withDefaults(Properties p, Delivery delivery) {
     Properties out = new Properties();
-    out.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    // The delivery mode's guarantee, commit interval and linger, unless given (a setting given for a client, with or
+    // without its prefix, counts as given).
+    delivery.streamsDefaults().forEach((k, v) -> {
+      String unprefixed = k.startsWith("producer.") ? k.substring("producer.".length()) : k;
+      if (!p.containsKey(k) && !p.containsKey(unprefixed)) {
+        out.put(k, v);
+      }
+    });
     out.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, "-1");
     // Our global processor handles its own bad records; opt in now to what becomes the default in Kafka 5.
     out.put("processing.exception.handler.global.enabled", "true");
@@ -145,6 +153,14 @@ public final class CellstreamService implements AutoCloseable {
       if (!out.containsKey(required)) {
         throw new IllegalArgumentException(required + " is required");
       }
+    }
+    String guarantee = out.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+    if (!delivery.mode().processingGuarantee().equals(guarantee)) {
+      // at_least_once without the low-latency mode's bookkeeping would step an event delivered twice twice.
+      throw new IllegalArgumentException("processing.guarantee=" + guarantee + " does not go with cellstream.delivery="
+          + delivery.mode().id() + " (" + delivery.mode().processingGuarantee() + "): set cellstream.delivery="
+          + (StreamsConfig.AT_LEAST_ONCE.equals(guarantee) ? Delivery.Mode.LOW_LATENCY.id() : Delivery.Mode.EXACTLY_ONCE.id())
+          + " instead, which sets the guarantee and what goes with it");
     }
     return out;
   }
@@ -170,7 +186,7 @@ public final class CellstreamService implements AutoCloseable {
    */
   public void ensureTopics(int partitions, short replicationFactor, boolean create) throws InterruptedException {
     try (Admin a = Admin.create(adminProperties())) {
-      TopicSetup.ensure(a, settings.topics(), partitions, replicationFactor, create);
+      TopicSetup.ensure(a, settings.topics(), settings.mapping(), partitions, replicationFactor, create);
       readRecordLimits(a);
     }
     List<String> problems = RecordBudget.problems(settings, limits);
@@ -272,13 +288,19 @@ public final class CellstreamService implements AutoCloseable {
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "2000");
     probeAdmin = Admin.create(p);
+    RepartitionPurge purge = RepartitionPurge.of(settings,
+        streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
     probe = new Thread(() -> {
       int misses = 0;
+      long probes = 0;
       while (!Thread.currentThread().isInterrupted()) {
         try {
           probeAdmin.describeCluster(new DescribeClusterOptions().timeoutMs(2000)).clusterId().get(3, TimeUnit.SECONDS);
           misses = 0;
           health.kafkaReachable();
+          if (purge != null && ++probes % RepartitionPurge.EVERY_PROBES == 0) {
+            purge.run(probeAdmin);
+          }
         } catch (InterruptedException e) {
           return;
         } catch (Exception e) {

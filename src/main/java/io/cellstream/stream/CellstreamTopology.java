@@ -22,6 +22,8 @@ import org.apache.kafka.streams.state.Stores;
  * labels ──► label-join ─────────► training-examples       (step and label-join share entity-state and
  *              (early labels held in entity-state)            held-label-deadlines)
  *   (both) ─── bad input ────────► dead-letters
+ *   a user format's records keyed by something else than their entity:
+ *   step ──► events-by-entity (keyed by entity) ──► step;  label-join ──► labels-by-entity ──► label-join
  * training-examples (1 partition) ──► trainer ──► models   (trainer-state: params, Adam, pending)
  * models ──► model-loader ──► global store models-global ──► ModelHolder (every instance)
  * </pre>
@@ -38,6 +40,11 @@ public final class CellstreamTopology {
   public static final String EVENTS_SOURCE = "events-source";
   public static final String LABELS_SOURCE = "labels-source";
   public static final String TRAINING_SOURCE = "training-examples-source";
+  /** The repartition topic of a user format's events keyed by something else than their entity, read back. */
+  public static final String EVENTS_BY_ENTITY_SOURCE = "events-by-entity-source";
+  public static final String LABELS_BY_ENTITY_SOURCE = "labels-by-entity-source";
+  public static final String EVENTS_BY_ENTITY_SINK = "events-by-entity-sink";
+  public static final String LABELS_BY_ENTITY_SINK = "labels-by-entity-sink";
   public static final String MODELS_SOURCE = "models-source";
   public static final String STEP = "step";
   public static final String LABEL_JOIN = "label-join";
@@ -71,22 +78,49 @@ public final class CellstreamTopology {
 
     // Events: one LSTM step per event.
     t.addSource(EVENTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
-    t.addProcessor(STEP, () -> new StepProcessor(settings, models, initial, serdes.events(), serdes.predictions(),
-        deadLetters(serdes, settings, metrics, limits, registry), metrics, kernel, limits, registry), EVENTS_SOURCE);
+    boolean eventsByEntity = settings.mapping().repartitionsEvents();
+    if (eventsByEntity) {
+      t.addSource(EVENTS_BY_ENTITY_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.eventsByEntity());
+    }
+    t.addProcessor(STEP, () -> new StepProcessor(settings, models, initial, serdes.inputReader(settings),
+        serdes.predictions(), deadLetters(serdes, settings, metrics, limits, registry), metrics, kernel, limits, registry),
+        eventsByEntity ? new String[] {EVENTS_SOURCE, EVENTS_BY_ENTITY_SOURCE} : new String[] {EVENTS_SOURCE});
 
     // Delayed labels: matched against the same entity's window.
     t.addSource(LABELS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.labels());
-    t.addProcessor(LABEL_JOIN, () -> new LabelProcessor(settings, serdes.labels(),
-        deadLetters(serdes, settings, metrics, limits, registry), metrics, limits, registry), LABELS_SOURCE);
+    boolean labelsByEntity = settings.mapping().repartitionsLabels();
+    if (labelsByEntity) {
+      t.addSource(LABELS_BY_ENTITY_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.labelsByEntity());
+    }
+    t.addProcessor(LABEL_JOIN, () -> new LabelProcessor(settings, serdes.inputReader(settings),
+        deadLetters(serdes, settings, metrics, limits, registry), metrics, limits, registry),
+        labelsByEntity ? new String[] {LABELS_SOURCE, LABELS_BY_ENTITY_SOURCE} : new String[] {LABELS_SOURCE});
+    if (eventsByEntity) {
+      t.addSink(EVENTS_BY_ENTITY_SINK, topics.eventsByEntity(), new ByteArraySerializer(), new ByteArraySerializer(), STEP);
+    }
+    if (labelsByEntity) {
+      t.addSink(LABELS_BY_ENTITY_SINK, topics.labelsByEntity(), new ByteArraySerializer(), new ByteArraySerializer(),
+          LABEL_JOIN);
+    }
 
     StoreBuilder<KeyValueStore<String, byte[]>> entityStore = Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(ENTITY_STORE), Serdes.String(), Serdes.ByteArray())
-        // Cached: an entity seen several times within a commit interval is written to RocksDB and its
-        // changelog once, at the commit, not once per event.
-        .withCachingEnabled();
-    t.addStateStore(entityStore, STEP, LABEL_JOIN);
+        Stores.persistentKeyValueStore(ENTITY_STORE), Serdes.String(), Serdes.ByteArray());
     StoreBuilder<KeyValueStore<Bytes, byte[]>> heldLabels = Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(HELD_LABELS_STORE), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled();
+        Stores.persistentKeyValueStore(HELD_LABELS_STORE), Serdes.Bytes(), Serdes.ByteArray());
+    if (settings.delivery().lowLatency()) {
+      // Not cached: each memory goes to its changelog when it is written, before the prediction it made is sent
+      // (the step's order), so that a prediction a consumer has seen always has its memory, input position and kept
+      // prediction behind it after a crash (Redelivery). A cache would hold them back to the next commit while the
+      // predictions went out.
+      entityStore.withCachingDisabled();
+      heldLabels.withCachingDisabled();
+    } else {
+      // Cached: an entity seen several times within a commit interval is written to RocksDB and its
+      // changelog once, at the commit, not once per event (the transaction commits them together anyway).
+      entityStore.withCachingEnabled();
+      heldLabels.withCachingEnabled();
+    }
+    t.addStateStore(entityStore, STEP, LABEL_JOIN);
     t.addStateStore(heldLabels, STEP, LABEL_JOIN);
 
     t.addSink(PREDICTIONS_SINK, topics.predictions(), new ByteArraySerializer(), new ByteArraySerializer(), STEP);

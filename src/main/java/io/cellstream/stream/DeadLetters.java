@@ -1,6 +1,9 @@
 package io.cellstream.stream;
 
 import io.cellstream.avro.DeadLetter;
+import io.cellstream.input.DeadLetterReason;
+import io.cellstream.input.InputLimits;
+import io.cellstream.input.Rejection;
 import io.cellstream.serde.AvroSerde;
 import io.cellstream.state.HeldLabel;
 import java.nio.ByteBuffer;
@@ -64,10 +67,19 @@ final class DeadLetters {
   /** Dead-letters the record being processed. */
   void send(ProcessorContext<byte[], byte[]> context, Record<byte[], byte[]> record, DeadLetterReason reason,
       String message, Throwable error) {
+    send(context, record, reason, null, message, error == null ? null : error.getClass().getName());
+  }
+
+  /** Dead-letters the record being processed for why the input layer refused it (naming the field, if one). */
+  void send(ProcessorContext<byte[], byte[]> context, Record<byte[], byte[]> record, Rejection rejected) {
+    send(context, record, rejected.reason(), rejected.field(), rejected.message(), rejected.errorClass());
+  }
+
+  private void send(ProcessorContext<byte[], byte[]> context, Record<byte[], byte[]> record, DeadLetterReason reason,
+      String field, String message, String errorClass) {
     RecordMetadata md = context.recordMetadata().orElse(null);
     send(context, md == null ? "?" : md.topic(), md == null ? -1 : md.partition(), md == null ? -1 : md.offset(),
-        record.timestamp(), record.key(), record.value(), record.headers(), reason, message,
-        error == null ? null : error.getClass().getName());
+        record.timestamp(), record.key(), record.value(), record.headers(), reason, field, message, errorClass);
   }
 
   /**
@@ -78,11 +90,11 @@ final class DeadLetters {
       DeadLetterReason reason, String message) {
     LabelOrigin o = LabelOrigin.decode(label.origin());
     send(context, labelsTopic, o.partition(), o.offset(), o.timestamp(), entityIdUtf8, o.value(), new RecordHeaders(),
-        reason, message, null);
+        reason, null, message, null);
   }
 
   private void send(ProcessorContext<byte[], byte[]> context, String sourceTopic, int partition, long offset,
-      long timestamp, byte[] key, byte[] value, Headers headers, DeadLetterReason reason, String message,
+      long timestamp, byte[] key, byte[] value, Headers headers, DeadLetterReason reason, String field, String message,
       String errorClass) {
     String text = message.length() <= MAX_MESSAGE_CHARS ? message
         : message.substring(0, MAX_MESSAGE_CHARS) + "... (" + message.length() + " characters)";
@@ -108,6 +120,7 @@ final class DeadLetters {
         .setKey(key == null ? null : ByteBuffer.wrap(key))
         .setValue(value == null ? null : ByteBuffer.wrap(value))
         .setFailedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
+        .setField(field)
         .build();
     byte[] bytes = encode(dl);
     int size = RecordLimits.recordSize(recordKey, bytes, headers);

@@ -118,8 +118,17 @@ final class EntityStore {
     return new Fitted(codec.encode(state), true, steps, held, limit, size);
   }
 
-  /** Writes what {@link #fit} made (or deletes an empty memory) and keeps the deadline index right. */
+  /**
+   * Writes what {@link #fit} made (or deletes an empty memory) and keeps the deadline index right: the new deadline
+   * before the memory, the old one dropped after it, so that wherever a crash cuts the writes of at-least-once
+   * processing short, every memory's deadline is in the index (an entry that is stale the sweep drops).
+   */
   void write(String entityId, EntityState state, Fitted fitted) {
+    long after = state.isEmpty() ? Long.MAX_VALUE : join.nextExpiry(state);
+    boolean moved = after != deadlineAtLoad;
+    if (moved && after != Long.MAX_VALUE) {
+      deadlines.put(deadlineKey(after, entityId), new byte[0]);
+    }
     if (state.isEmpty()) {
       if (storedAtLoad) {
         states.delete(entityId); // a memory that only held labels, all given up
@@ -127,13 +136,9 @@ final class EntityStore {
     } else {
       states.put(entityId, fitted.bytes());
     }
-    long after = state.isEmpty() ? Long.MAX_VALUE : join.nextExpiry(state);
-    if (after != deadlineAtLoad) {
+    if (moved) {
       if (deadlineAtLoad != Long.MAX_VALUE) {
         deadlines.delete(deadlineKey(deadlineAtLoad, entityId));
-      }
-      if (after != Long.MAX_VALUE) {
-        deadlines.put(deadlineKey(after, entityId), new byte[0]);
       }
       deadlineAtLoad = after;
     }

@@ -30,7 +30,8 @@ final class InitialModel {
   ModelVersion get() {
     ModelVersion v = version1;
     if (v == null) {
-      Model m = Model.of(Init.uniform(settings.spec(), settings.seed(), settings.forgetBias()), 1, 0L, 0L);
+      Model m = Model.of(Init.uniform(settings.spec(), settings.seed(), settings.forgetBias()),
+          settings.mapping().layout(settings.spec().inputSize()), 1, 0L, 0L);
       v = new ModelVersion(settings.modelName(), m, "init", null, null);
       version1 = v;
     }

@@ -1,11 +1,14 @@
 package io.cellstream.stream;
 
-import io.cellstream.avro.Label;
+import io.cellstream.input.CheckedLabel;
+import io.cellstream.input.DeadLetterReason;
+import io.cellstream.input.Ids;
+import io.cellstream.input.InputReader;
+import io.cellstream.input.Rejection;
+import io.cellstream.learn.FeatureMemory;
 import io.cellstream.learn.LabelJoin;
 import io.cellstream.learn.LabelOutcome;
 import io.cellstream.lstm.ModelSpec;
-import io.cellstream.serde.AvroSerde;
-import io.cellstream.serde.SerdeException;
 import io.cellstream.state.EntityState;
 import io.cellstream.state.HeldLabel;
 import io.cellstream.state.TrainingExampleCodec;
@@ -26,6 +29,10 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * once, or as a dead letter with the label's bytes and the reason: too late (its step left the window), a
  * duplicate, unreadable or invalid, or given up after waiting for its event ({@code cellstream.labels.hold.*}).
  *
+ * <p>Labels are read through the input layer ({@link InputReader}); a user format's label whose key is not its entity
+ * id goes through the repartition topic keyed by the entity first ({@code <application.id>-labels-by-entity}). A label
+ * learned from is told to the entity's feature memory ({@code prev_target()}).
+ *
  * <p>Held labels age by stream time (the latest record timestamp of the task), so that a service that stalled or
  * restarted does not give up labels whose events are still on their way. Labels are given up when their entity
  * sees its next record, and by a sweep every second for the entities that see none (with the wall-clock time the
@@ -38,33 +45,38 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
 
   private final StreamSettings settings;
   private final ModelSpec spec;
-  private final AvroSerde<Label> labels;
+  private final InputReader reader;
+  private final FeatureMemory featureMemory;
+  private final CheckedLabel label;
   private final DeadLetters deadLetters;
   private final StreamMetrics metrics;
   private final Supplier<RecordLimits> limits;
   private final RegistryRetry registry;
   private final EntityState state;
   private final LabelJoin labelJoin;
-  private final float[] target;
+  private final Redelivery redelivery;
 
   private ProcessorContext<byte[], byte[]> context;
   private EntityStore entities;
   private long streamTimeSeen;
   private long wallWhenStreamTimeMoved;
 
-  LabelProcessor(StreamSettings settings, AvroSerde<Label> labels, DeadLetters deadLetters, StreamMetrics metrics,
+  LabelProcessor(StreamSettings settings, InputReader reader, DeadLetters deadLetters, StreamMetrics metrics,
       Supplier<RecordLimits> limits, RegistryRetry registry) {
     this.settings = settings;
     this.spec = settings.spec();
-    this.labels = labels;
+    this.reader = reader;
+    this.featureMemory = reader.featureMemory();
+    this.label = reader.newLabel();
     this.deadLetters = deadLetters;
     this.metrics = metrics;
     this.limits = limits;
     this.registry = registry;
-    this.state = new EntityState(spec.inputSize(), spec.hiddenSize(), spec.outputSize(), settings.windowSteps(),
-        settings.checkpointEvery());
+    // Keeps the step's kept predictions as it rewrites the memory (a memory read with fewer would drop them).
+    this.state = Redelivery.keepEmissions(new EntityState(spec.inputSize(), spec.hiddenSize(), spec.outputSize(),
+        settings.windowSteps(), settings.checkpointEvery()), settings);
     this.labelJoin = new LabelJoin(settings.learner().bpttSteps(), settings.holding());
-    this.target = new float[spec.outputSize()];
+    this.redelivery = new Redelivery(settings, settings::modelName, null, deadLetters, metrics, registry, labelJoin);
   }
 
   @Override
@@ -95,36 +107,31 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
   @Override
   public void process(Record<byte[], byte[]> record) {
     byte[] value = record.value();
-    if (value == null) {
-      deadLetters.send(context, record, DeadLetterReason.UNDECODABLE, "null value (a tombstone) on the labels topic", null);
-      return;
-    }
-    if (value.length > settings.maxRecordBytes()) {
-      deadLetters.send(context, record, DeadLetterReason.OVERSIZED, "label of " + value.length
-          + " bytes exceeds cellstream.input.max-record-bytes = " + settings.maxRecordBytes(), null);
-      return;
-    }
     RecordMetadata md = context.recordMetadata().orElseThrow();
-    Label label;
-    try {
-      label = registry.call("read the schema of a label", () -> labels.decode(md.topic(), value));
-    } catch (SerdeException e) {
-      deadLetters.send(context, record, StepProcessor.reasonOf(e), e.getMessage(), e);
-      return;
-    }
-    InputChecks.Rejection rejected = InputChecks.label(label, record.key(), spec, settings.input(), target);
+    boolean repartitioned = md.topic().equals(settings.topics().labelsByEntity());
+    Rejection rejected = registry.call("read the schema of a label", () -> reader.label(md.topic(), md.partition(),
+        md.offset(), record.timestamp(), record.key(), value, label));
     if (rejected != null) {
-      deadLetters.send(context, record, rejected.reason(), rejected.message(), null);
+      deadLetters.send(context, record, rejected);
       return;
     }
-    String entityId = label.getEntityId();
-    String eventId = label.getEventId();
+    if (!label.atHome() && !repartitioned) {
+      StepProcessor.forwardToEntity(record, label.entityIdUtf8(), null, CellstreamTopology.LABELS_BY_ENTITY_SINK, context);
+      return;
+    }
+    String entityId = label.entityId();
+    String eventId = label.eventId();
+    float[] target = label.target();
 
     entities.load(entityId, state);
+    if (redelivery.replayLabel(context, record, md, label.entityIdUtf8(), state, entityId, eventId, target)) {
+      return; // low-latency mode, a label delivered again after a crash and applied once already
+    }
+    Redelivery.recordLabel(state, md);
     byte[] origin = new DeadLetters.LabelOrigin(md.partition(), md.offset(), record.timestamp(), value).encode();
     LabelJoin.Result r = labelJoin.offer(entityId, state, eventId, target, context.currentStreamTimeMs(), origin);
     metrics.label(r.outcome());
-    String who = "label for entity " + InputChecks.quote(entityId) + " event " + InputChecks.quote(eventId);
+    String who = "label for entity " + Ids.quote(entityId) + " event " + Ids.quote(eventId);
     switch (r.outcome()) {
       case EXPIRED -> deadLetters.send(context, record, DeadLetterReason.LABEL_TOO_LATE, who + " came after its step left"
           + " the entity's window (cellstream.window.steps = " + settings.windowSteps() + ")", null);
@@ -137,6 +144,9 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     if (r.outcome() == LabelOutcome.NO_WINDOW && r.givenUp().isEmpty()) {
       return; // inference only: nothing changed
     }
+    if (r.matched()) {
+      featureMemory.targetLearned(state, target); // prev_target()
+    }
     EntityStore.Fitted fitted = entities.fit(entityId, state);
     if (!fitted.fits()) {
       // Even without a window and held labels the memory is over its limit (an H the changelog cannot take).
@@ -147,11 +157,11 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     if (r.matched()) {
       metrics.joined(r.example(), target, spec);
       if (settings.trainingEnabled()) {
-        context.forward(new Record<>(record.key(), TrainingExampleCodec.encode(r.example()), record.timestamp()),
+        context.forward(new Record<>(label.entityIdUtf8(), TrainingExampleCodec.encode(r.example()), record.timestamp()),
             CellstreamTopology.TRAINING_SINK);
       }
     }
-    giveUp(record.key(), entityId, r.givenUp(), fitted);
+    giveUp(label.entityIdUtf8(), entityId, r.givenUp(), fitted);
     entities.write(entityId, state, fitted);
   }
 
@@ -175,7 +185,7 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     for (HeldLabel l : expired) {
       metrics.label(LabelOutcome.UNMATCHED);
       deadLetters.sendHeld(context, settings.topics().labels(), entityIdUtf8, l, DeadLetterReason.LABEL_UNMATCHED,
-          "no event '" + StepProcessor.shortId(l) + "' of entity " + InputChecks.quote(entityId) + " came within "
+          "no event '" + StepProcessor.shortId(l) + "' of entity " + Ids.quote(entityId) + " came within "
               + "cellstream.labels.hold.seconds = " + settings.holding().maxAgeMillis() / 1000 + " s of stream time"
               + " or cellstream.labels.hold.max-per-entity = " + settings.holding().maxPerEntity() + " newer labels");
     }
@@ -183,7 +193,7 @@ final class LabelProcessor implements Processor<byte[], byte[], byte[], byte[]> 
       metrics.label(LabelOutcome.UNMATCHED);
       deadLetters.sendHeld(context, settings.topics().labels(), entityIdUtf8, l, DeadLetterReason.STATE_TOO_LARGE,
           "label held for event '" + StepProcessor.shortId(l) + "' dropped so that the memory of entity "
-              + InputChecks.quote(entityId) + " fits in " + fitted.limit() + " bytes");
+              + Ids.quote(entityId) + " fits in " + fitted.limit() + " bytes");
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.cellstream.stream;
 
+import io.cellstream.lstm.InputStatistics;
 import io.cellstream.lstm.ModelSpec;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -15,12 +16,19 @@ public final class ModelHolder {
 
   private final String name;
   private final ModelSpec spec;
+  private final InputStatistics layout; // the feature list and standardised columns versions must have
   private final AtomicReference<ModelVersion> current = new AtomicReference<>();
   private final StreamMetrics metrics;
 
   public ModelHolder(String name, ModelSpec spec, StreamMetrics metrics) {
+    this(name, spec, InputStatistics.none(spec.inputSize()), metrics);
+  }
+
+  /** A holder of versions of {@code spec} that read their inputs laid out as {@code layout} (feature list, columns). */
+  public ModelHolder(String name, ModelSpec spec, InputStatistics layout, StreamMetrics metrics) {
     this.name = name;
     this.spec = spec;
+    this.layout = layout;
     this.metrics = metrics;
   }
 
@@ -46,6 +54,12 @@ public final class ModelHolder {
       log.error("ignoring model '{}' version {}: it is {} but this service is configured for {}; "
               + "use another cellstream.model.name or models topic for a model of another shape",
           name, candidate.version(), candidate.model().spec(), spec);
+      return false;
+    }
+    if (!candidate.model().statistics().sameLayout(layout)) {
+      log.error("ignoring model '{}' version {}: it reads the features '{}' but this service is configured for '{}' "
+              + "(cellstream.features); use another cellstream.model.name or models topic for a model of other inputs",
+          name, candidate.version(), candidate.model().statistics().features(), layout.features());
       return false;
     }
     while (true) {

@@ -1,6 +1,8 @@
 package io.cellstream.stream;
 
 import io.cellstream.avro.Prediction;
+import io.cellstream.learn.Targets;
+import io.cellstream.lstm.ModelSpec;
 import io.cellstream.serde.AvroSerde;
 import io.cellstream.serde.WireFormat;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +42,27 @@ final class PredictionWriter {
       case ARRAY -> "ARRAY<" + typeOf(s.getElementType()) + ">";
       case UNION -> "UNION<" + String.join(",", s.getTypes().stream().map(PredictionWriter::typeOf).toList()) + ">";
       default -> s.getType().name();
+    };
+  }
+
+  /**
+   * The prediction of a step as the step and its re-emission after a redelivery both write it: one path, so that the
+   * two are the same bytes.
+   *
+   * @param outputs (K) head outputs
+   */
+  byte[] write(String topic, byte[] entityIdUtf8, String eventId, long eventTime, long predictionTime, String name,
+      long modelVersion, float[] outputs, ModelSpec spec, long eventsSeen) {
+    return write(topic, entityIdUtf8, eventId, eventTime, predictionTime, name, modelVersion, outputs, spec.outputSize(),
+        predictedClass(spec, outputs), eventsSeen);
+  }
+
+  /** The predicted class, or -1 where the prediction has none (regression, several binary outputs). */
+  static int predictedClass(ModelSpec spec, float[] y) {
+    return switch (spec.task()) {
+      case MULTICLASS -> Targets.argmax(y, spec.outputSize());
+      case BINARY -> spec.outputSize() == 1 ? (y[0] >= 0.5f ? 1 : 0) : -1;
+      case REGRESSION -> -1;
     };
   }
 

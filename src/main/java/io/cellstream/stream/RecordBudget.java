@@ -28,7 +28,13 @@ final class RecordBudget {
     List<String> out = new ArrayList<>();
     ModelSpec spec = settings.spec();
     long params = parameterFloats(spec);
-    long model = 4 * params + METADATA_BYTES;
+    // with a feature list (snapshot format 2): its text twice (snapshot, and the trainer's statistics record) and
+    // 28 bytes per standardised input
+    String features = settings.mapping().canonicalFeatures();
+    long inputs = features.isEmpty() ? 0
+        : 8 + features.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+            + 28L * settings.mapping().features().standardisedColumns().length;
+    long model = 4 * params + inputs + METADATA_BYTES;
     if (model > limits.modelRecordBytes()) {
       out.add("a model version of D=" + spec.inputSize() + " H=" + spec.hiddenSize() + " K=" + spec.outputSize()
           + " takes " + model + " bytes, over the " + limits.modelRecordBytes() + " the models topic, the trainer's"

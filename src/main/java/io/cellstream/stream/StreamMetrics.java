@@ -1,5 +1,7 @@
 package io.cellstream.stream;
 
+import io.cellstream.input.DeadLetterReason;
+
 import io.cellstream.learn.Targets;
 import io.cellstream.learn.LabelOutcome;
 import io.micrometer.core.instrument.Counter;
@@ -38,6 +40,9 @@ public final class StreamMetrics {
   private final Counter stateTrimmed;
   private final Counter registryRetries;
   private final Counter threadsReplaced;
+  private final Map<Redelivery.Outcome, Counter> redelivered = new EnumMap<>(Redelivery.Outcome.class);
+  private final Counter examplesResent;
+  private final Counter examplesDuplicate;
   private final Timer stepLatency;
   private final DistributionSummary exampleSteps;
   private final AtomicLong modelVersion = new AtomicLong();
@@ -81,6 +86,17 @@ public final class StreamMetrics {
         .register(registry);
     threadsReplaced = Counter.builder("cellstream.stream.threads.replaced")
         .description("Stream threads that failed for a transient cause (Kafka unreachable too long) and were replaced")
+        .register(registry);
+    for (Redelivery.Outcome o : Redelivery.Outcome.values()) {
+      redelivered.put(o, Counter.builder("cellstream.redelivered").tag("input", o.input()).tag("outcome", o.id())
+          .description("Records delivered again after a crash (low-latency mode) that had been applied to the memory already:"
+              + " not applied again; what was done instead").register(registry));
+    }
+    examplesResent = Counter.builder("cellstream.training.examples.resent")
+        .description("Training examples sent again for a record delivered again (low-latency mode); the trainer drops those it had")
+        .register(registry);
+    examplesDuplicate = Counter.builder("cellstream.training.examples.duplicate")
+        .description("Training examples the trainer had learned from already (same entity, step and event) and dropped (trainer instance only)")
         .register(registry);
     stepLatency = Timer.builder("cellstream.step.latency").description("Decode, LSTM step and state update per event")
         .publishPercentileHistogram().register(registry);
@@ -169,6 +185,30 @@ public final class StreamMetrics {
 
   public double stateUnreadableCount() {
     return stateUnreadable.count();
+  }
+
+  public void redelivered(Redelivery.Outcome outcome) {
+    redelivered.get(outcome).increment();
+  }
+
+  public double redeliveredCount(Redelivery.Outcome outcome) {
+    return redelivered.get(outcome).count();
+  }
+
+  public void exampleResent() {
+    examplesResent.increment();
+  }
+
+  public double examplesResent() {
+    return examplesResent.count();
+  }
+
+  public void exampleDuplicate() {
+    examplesDuplicate.increment();
+  }
+
+  public double examplesDuplicate() {
+    return examplesDuplicate.count();
   }
 
   public Timer stepLatency() {

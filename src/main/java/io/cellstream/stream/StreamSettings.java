@@ -1,5 +1,7 @@
 package io.cellstream.stream;
 
+import io.cellstream.input.InputLimits;
+import io.cellstream.input.InputMapping;
 import io.cellstream.learn.LabelJoin;
 import io.cellstream.learn.LearnerSettings;
 import io.cellstream.lstm.ModelSpec;
@@ -20,6 +22,9 @@ import java.util.Objects;
  * @param maxStateBytes   an entity's stored memory is kept at most this large (0: as large as its changelog
  *                        accepts: the producer's max.request.size and the changelog topic's max.message.bytes)
  * @param keepGates       keep the last step's gate activations in each entity's state (3H bytes)
+ * @param mapping         how input records become events and labels (formats, fields, features); {@link
+ *                        InputMapping#CELLSTREAM} for cellstream's own records
+ * @param delivery        exactly-once or low-latency, and what is kept to apply records delivered twice once
  */
 public record StreamSettings(
     Topics topics,
@@ -30,7 +35,9 @@ public record StreamSettings(
     InputLimits input,
     LabelJoin.Holding holding,
     int maxStateBytes,
-    boolean keepGates) {
+    boolean keepGates,
+    InputMapping mapping,
+    Delivery delivery) {
 
   public StreamSettings {
     Objects.requireNonNull(topics, "topics");
@@ -39,6 +46,12 @@ public record StreamSettings(
     Objects.requireNonNull(learner, "learner");
     Objects.requireNonNull(input, "input");
     Objects.requireNonNull(holding, "holding");
+    Objects.requireNonNull(mapping, "mapping");
+    Objects.requireNonNull(delivery, "delivery");
+    if (mapping.features() != null && mapping.features().width() != spec.inputSize()) {
+      throw new IllegalArgumentException("the features make D=" + mapping.features().width() + " inputs, the model reads D="
+          + spec.inputSize());
+    }
     if (maxStateBytes < 0) {
       throw new IllegalArgumentException("max state bytes must be >= 0 (0: the changelog's limit), got " + maxStateBytes);
     }
@@ -48,7 +61,22 @@ public record StreamSettings(
   public StreamSettings(Topics topics, String modelName, ModelSpec spec, LearnerSettings learner,
       boolean trainingEnabled, int maxRecordBytes, boolean keepGates) {
     this(topics, modelName, spec, learner, trainingEnabled, InputLimits.DEFAULTS.withMaxRecordBytes(maxRecordBytes),
-        LabelJoin.Holding.DEFAULTS, 0, keepGates);
+        LabelJoin.Holding.DEFAULTS, 0, keepGates, InputMapping.CELLSTREAM, Delivery.EXACTLY_ONCE);
+  }
+
+  /** As the canonical form, reading cellstream's own records. */
+  public StreamSettings(Topics topics, String modelName, ModelSpec spec, LearnerSettings learner,
+      boolean trainingEnabled, InputLimits input, LabelJoin.Holding holding, int maxStateBytes, boolean keepGates) {
+    this(topics, modelName, spec, learner, trainingEnabled, input, holding, maxStateBytes, keepGates,
+        InputMapping.CELLSTREAM, Delivery.EXACTLY_ONCE);
+  }
+
+  /** As the canonical form, with exactly-once delivery (the default). */
+  public StreamSettings(Topics topics, String modelName, ModelSpec spec, LearnerSettings learner,
+      boolean trainingEnabled, InputLimits input, LabelJoin.Holding holding, int maxStateBytes, boolean keepGates,
+      InputMapping mapping) {
+    this(topics, modelName, spec, learner, trainingEnabled, input, holding, maxStateBytes, keepGates, mapping,
+        Delivery.EXACTLY_ONCE);
   }
 
   /** Records larger than this go to the dead-letter topic as oversized. */
@@ -58,17 +86,28 @@ public record StreamSettings(
 
   /** These settings with other input bounds. */
   public StreamSettings withInput(InputLimits limits) {
-    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, limits, holding, maxStateBytes, keepGates);
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, limits, holding, maxStateBytes, keepGates, mapping, delivery);
   }
 
   /** These settings with another hold for early labels. */
   public StreamSettings withHolding(LabelJoin.Holding h) {
-    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, h, maxStateBytes, keepGates);
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, h, maxStateBytes, keepGates, mapping, delivery);
   }
 
   /** These settings with another bound on an entity's stored memory. */
   public StreamSettings withMaxStateBytes(int bytes) {
-    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, holding, bytes, keepGates);
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, holding, bytes, keepGates, mapping, delivery);
+  }
+
+  /** These settings reading input records as {@code m} says. */
+  public StreamSettings withMapping(InputMapping m) {
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, holding, maxStateBytes, keepGates, m, delivery);
+  }
+
+  /** These settings with another delivery mode. */
+  public StreamSettings withDelivery(Delivery d) {
+    return new StreamSettings(topics, modelName, spec, learner, trainingEnabled, input, holding, maxStateBytes, keepGates,
+        mapping, d);
   }
 
   /** W: how many past steps a label may refer to (0: inference only, labels expire). */
@@ -91,13 +130,37 @@ public record StreamSettings(
     return learner.forgetBias();
   }
 
-  /** The topics of one deployment. */
+  /**
+   * The topics of one deployment.
+   *
+   * @param eventsByEntity a user format's events whose key is not their entity are repartitioned through this topic,
+   *                       keyed by the entity ({@code <application.id>-events-by-entity}); unused for the cellstream
+   *                       format
+   * @param labelsByEntity the same for labels ({@code <application.id>-labels-by-entity})
+   */
   public record Topics(
-      String events, String labels, String predictions, String deadLetters, String models, String trainingExamples) {
+      String events, String labels, String predictions, String deadLetters, String models, String trainingExamples,
+      String eventsByEntity, String labelsByEntity) {
 
-    /** Default names; the training topic is per application id so that a replay never feeds a live trainer. */
+    /** The repartition topics named after the training topic's prefix (tests name their topics that way). */
+    public Topics(String events, String labels, String predictions, String deadLetters, String models,
+        String trainingExamples) {
+      this(events, labels, predictions, deadLetters, models, trainingExamples, prefix(trainingExamples) + "events-by-entity",
+          prefix(trainingExamples) + "labels-by-entity");
+    }
+
+    private static String prefix(String trainingExamples) {
+      int dash = trainingExamples.lastIndexOf('-');
+      String p = trainingExamples.endsWith("-training-examples")
+          ? trainingExamples.substring(0, trainingExamples.length() - "training-examples".length())
+          : dash > 0 ? trainingExamples.substring(0, dash + 1) : trainingExamples + "-";
+      return p;
+    }
+
+    /** Default names; the training and repartition topics are per application id (a replay never feeds a live one). */
     public static Topics defaults(String applicationId) {
-      return new Topics("events", "labels", "predictions", "dead-letters", "models", applicationId + "-training-examples");
+      return new Topics("events", "labels", "predictions", "dead-letters", "models", applicationId + "-training-examples",
+          applicationId + "-events-by-entity", applicationId + "-labels-by-entity");
     }
   }
 }

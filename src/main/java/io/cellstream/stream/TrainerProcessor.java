@@ -1,5 +1,6 @@
 package io.cellstream.stream;
 
+import io.cellstream.learn.ExampleDedup;
 import io.cellstream.learn.LstmCell;
 import io.cellstream.learn.OnlineTrainer;
 import io.cellstream.learn.TrainerStore;
@@ -49,6 +50,7 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
   private TrainerStore store;
   private KeyValueStore<String, byte[]> models;
   private OnlineTrainer trainer; // null until the model exists
+  private ExampleDedup dedup;    // the examples learned from, to learn from each once
 
   TrainerProcessor(StreamSettings settings, ModelRecords records, InitialModel initial, StreamMetrics metrics,
       LstmKernel kernel, RegistryRetry registry) {
@@ -81,6 +83,7 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       }
     };
     this.models = context.getStateStore(CellstreamTopology.MODELS_STORE);
+    this.dedup = new ExampleDedup(store, settings.delivery().trainerDedupExamples());
     restore();
     Duration interval = settings.learner().publishInterval();
     Duration tick = interval != null && interval.compareTo(Duration.ofSeconds(1)) < 0 ? interval : Duration.ofSeconds(1);
@@ -108,6 +111,10 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       warnings.warn(0, "skipping an unreadable training example: " + e.getMessage());
       return;
     }
+    if (dedup.seen(example)) {
+      metrics.exampleDuplicate(); // sent again after a crash (low-latency mode), or delivered again to the trainer
+      return;
+    }
     OnlineTrainer.Learned l;
     try {
       l = trainer.learn(example, value, System.currentTimeMillis());
@@ -115,6 +122,7 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       warnings.warn(0, "skipping a training example that does not fit the model: " + e.getMessage());
       return;
     }
+    dedup.remember(example); // after the trainer's own writes: see ExampleDedup
     metrics.exampleTaken();
     for (int i = 0; i < l.updatesApplied(); i++) {
       metrics.updateApplied(l.lastApplied().meanLoss());
@@ -163,7 +171,12 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       log.warn("rollback to version {} refused: the stored version cannot be read ({})", c.targetVersion(), e.getMessage());
       return;
     }
-    trainer.resetTo(target.model().parametersCopy().data(), target.model().examplesSeen());
+    try {
+      trainer.resetTo(target.model().parametersCopy().data(), target.model().statistics(), target.model().examplesSeen());
+    } catch (IllegalArgumentException e) {
+      log.warn("rollback to version {} refused: {}", c.targetVersion(), e.getMessage());
+      return;
+    }
     log.info("rolling back to version {} (request {})", c.targetVersion(), c.requestId());
     publish("rollback", c.targetVersion());
   }
@@ -180,14 +193,16 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       try {
         // Waited for when the registry does not answer: a model taken for unreadable would start a new line of versions.
         ModelVersion v = registry.call("read the schema of the current model", () -> records.decode(current));
-        if (v.model().spec().equals(settings.spec())) {
-          trainer = OnlineTrainer.fresh(cell, settings.learner(), v.model().parametersCopy().data(), v.version(),
-              v.model().examplesSeen(), now, store);
+        if (v.model().spec().equals(settings.spec()) && v.model().statistics().sameLayout(layout())) {
+          // The version's statistics belong to its parameters: the trainer continues both.
+          trainer = OnlineTrainer.fresh(cell, settings.learner(), v.model().parametersCopy().data(),
+              v.model().statistics(), v.version(), v.model().examplesSeen(), now, store);
           log.info("trainer starts from model '{}' version {} on the models topic", settings.modelName(), v.version());
           return;
         }
-        log.error("the models topic holds model '{}' as {}, but this service is configured for {}; "
-            + "starting a new line of versions", settings.modelName(), v.model().spec(), settings.spec());
+        log.error("the models topic holds model '{}' as {} reading '{}', but this service is configured for {} reading"
+            + " '{}'; starting a new line of versions", settings.modelName(), v.model().spec(),
+            v.model().statistics().features(), settings.spec(), layout().features());
         newestVersion = v.version();
       } catch (RegistryRetry.ClosingException e) {
         throw e;
@@ -196,7 +211,8 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
       }
     }
     Model v1 = initial.get().model();
-    trainer = OnlineTrainer.fresh(cell, settings.learner(), v1.parametersCopy().data(), newestVersion, 0, now, store);
+    trainer = OnlineTrainer.fresh(cell, settings.learner(), v1.parametersCopy().data(), v1.statistics(), newestVersion, 0,
+        now, store);
     publish("init", null);
   }
 
@@ -204,7 +220,8 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
     long version = Math.max(trainer.publishedVersion(), newestOnTopic()) + 1;
     long now = System.currentTimeMillis();
     // The one copy (and pack) of the parameters per version: the trainer itself never packs for publishing.
-    Model model = Model.of(new Parameters(settings.spec(), trainer.parameters()), version, now, trainer.examplesSeen());
+    Model model = Model.of(new Parameters(settings.spec(), trainer.parameters()), trainer.statistics(), version, now,
+        trainer.examplesSeen());
     Double loss = trainer.lossSincePublish();
     ModelVersion v = new ModelVersion(settings.modelName(), model, origin,
         "trained".equals(origin) ? Long.valueOf(trainer.publishedVersion()) : parent, loss);
@@ -240,9 +257,14 @@ final class TrainerProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
   }
 
+  /** The feature list and standardised columns this service's versions read (nothing learned of them). */
+  private io.cellstream.lstm.InputStatistics layout() {
+    return settings.mapping().layout(settings.spec().inputSize());
+  }
+
   private void restore() {
     try {
-      trainer = OnlineTrainer.restore(cell, settings.learner(), store,
+      trainer = OnlineTrainer.restore(cell, settings.learner(), layout(), store,
           why -> log.error("{}; starting over from the models topic", why));
     } catch (SnapshotFormatException | StateFormatException e) {
       log.error("the trainer's stored state is unreadable ({}); starting over from the models topic", e.getMessage());

@@ -348,7 +348,8 @@ final class ChaosHarness implements AutoCloseable {
     return last.get();
   }
 
-  private List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+  /** Every record of {@code topic} up to its end (read_committed), from the beginning. */
+  List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
     Map<String, Object> c = new HashMap<>(Map.of("bootstrap.servers", bootstrap));
     c.put("isolation.level", "read_committed");
     c.put("enable.auto.commit", false);

@@ -235,6 +235,83 @@ class ImportReplayIT {
     assertThat(missing.err()).contains("version 9 of model 'm' is not in the history");
   }
 
+  @Test
+  void importAsRecordRegistersTheInferredSchemaAndTheRecordsReadBackThroughTheRegistry(@TempDir Path dir) throws Exception {
+    String topic = SharedStack.uniqueName("rec") + ".readings";
+    try (var admin = SharedStack.get().kafka().newAdmin()) {
+      admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 2, (short) 1))).all().get();
+    }
+    Path file = dir.resolve("readings.csv");
+    Files.writeString(file, String.join("\n",
+        "mote,reading,humidity,temperature,indoor,note",
+        "m2,2,40.5,-1.5e1,true,",
+        "m1,1,45.93,27.97,true,\"calm, dry\"",
+        "m2,1,41,-14.25,false,\"said \"\"hi\"\"\"",
+        "m1,2,,2.8E1,TRUE,plain",
+        "m1,x,1,1,true,bad reading",
+        ""));
+    List<String> args = new ArrayList<>(List.of("import", "--bootstrap-servers", SharedStack.bootstrapServers(),
+        "--schema-registry-url", SharedStack.schemaRegistryUrl(), "--csv", file.toString(), "--as-record", "--topic", topic,
+        "--key", "mote", "--time", "reading", "--time-origin", "2010-05-09T00:00:00Z", "--time-step", "5s",
+        "--time-field", "time", "--type", "reading=long"));
+    Run imp = cli(args.toArray(String[]::new));
+    assertThat(imp.exit()).as(imp.err()).isZero();
+    assertThat(imp.out()).contains("imported 4 records (schema id ").contains(topic + "-value version 1) into " + topic)
+        .contains("skipped 1 of 5 rows");
+    assertThat(imp.err()).contains("line 6, column reading: 'x' is not a number of steps")
+        .contains("humidity: double or null");
+
+    // What the registry holds under the topic's subject is the schema the records were written with.
+    var registry = SharedStack.registryClient();
+    var latest = registry.latest(topic + "-value");
+    org.apache.avro.Schema registered = new org.apache.avro.Schema.Parser().parse(latest.schema());
+    assertThat(registered.getName()).isEqualTo(topic.replace('-', '_').replace('.', '_'));
+    assertThat(registered.getFields()).extracting(org.apache.avro.Schema.Field::name)
+        .containsExactly("mote", "reading", "humidity", "temperature", "indoor", "note", "time");
+
+    record Read(String key, int schemaId, org.apache.avro.generic.GenericRecord value) {}
+    List<Read> read = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(SharedStack.consumerConfig())) {
+      List<TopicPartition> tps = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1));
+      consumer.assign(tps);
+      consumer.seekToBeginning(tps);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (read.size() < 4 && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          int id = io.cellstream.serde.WireFormat.schemaId(topic, r.value());
+          org.apache.avro.Schema writer = registry.schemaById(id);
+          var decoder = org.apache.avro.io.DecoderFactory.get().binaryDecoder(r.value(), 5, r.value().length - 5, null);
+          var value = new org.apache.avro.generic.GenericDatumReader<org.apache.avro.generic.GenericRecord>(writer)
+              .read(null, decoder);
+          assertThat(decoder.isEnd()).isTrue();
+          read.add(new Read(new String(r.key(), StandardCharsets.UTF_8), id, value));
+        }
+      }
+    }
+    assertThat(read).hasSize(4);
+    assertThat(read).extracting(Read::schemaId).containsOnly(latest.id());
+    // Per key (one partition each), in time order: reading 1 before reading 2.
+    long origin = java.time.Instant.parse("2010-05-09T00:00:00Z").toEpochMilli();
+    Map<String, List<org.apache.avro.generic.GenericRecord>> byMote = new java.util.TreeMap<>();
+    read.forEach(r -> byMote.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value()));
+    var m1 = byMote.get("m1");
+    var m2 = byMote.get("m2");
+    assertThat(m1).extracting(v -> v.get("reading")).containsExactly(1L, 2L);
+    assertThat(m1).extracting(v -> v.get("time")).containsExactly(origin + 5000, origin + 10_000);
+    assertThat(m1).extracting(v -> v.get("humidity")).containsExactly(45.93, null);
+    assertThat(m1).extracting(v -> v.get("temperature")).containsExactly(27.97, 28.0);
+    assertThat(m1).extracting(v -> v.get("note").toString()).containsExactly("calm, dry", "plain");
+    assertThat(m2).extracting(v -> v.get("temperature")).containsExactly(-14.25, -15.0);
+    assertThat(m2).extracting(v -> v.get("indoor")).containsExactly(false, true);
+    assertThat(m2).extracting(v -> v.get("note") == null ? null : v.get("note").toString()).containsExactly("said \"hi\"", null);
+    assertThat(m2).extracting(v -> v.get("mote").toString()).containsOnly("m2");
+
+    // The same file again is the same schema: no new version, the same id.
+    Run again = cli(args.toArray(String[]::new));
+    assertThat(again.exit()).as(again.err()).isZero();
+    assertThat(again.out()).contains("(schema id " + latest.id() + ", " + topic + "-value version 1)");
+  }
+
   interface Decoder<T> {
     T decode(byte[] v) throws Exception;
   }

@@ -74,6 +74,34 @@ class RunCommandTest {
   }
 
   @Test
+  void printConfigShowsWhatTheLowLatencyDeliverySets() {
+    Result r = run(Map.of(), "--delivery", "low-latency", "--set", "commit.interval.ms=500", "--print-config");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("cellstream.delivery = low-latency   (command line)")
+        .contains("processing.guarantee = at_least_once   (cellstream.delivery=low-latency)")
+        .contains("producer.linger.ms = 0   (cellstream.delivery=low-latency)")
+        .contains("commit.interval.ms = 500   (command line)");
+    Result eos = run(Map.of(), "--print-config");
+    assertThat(eos.out()).contains("cellstream.delivery = exactly-once   (default)")
+        .contains("processing.guarantee = exactly_once_v2   (default)").doesNotContain("commit.interval.ms");
+  }
+
+  @Test
+  void severalConfigFilesLayerInOrder(@TempDir Path dir) throws IOException {
+    Path stack = dir.resolve("client.properties");
+    Files.writeString(stack, "bootstrap.servers=stack:9092\ncellstream.topic.events=from-stack\n");
+    Path useCase = dir.resolve("sensor.properties");
+    Files.writeString(useCase, "cellstream.topic.events=sensor\ncellstream.model.hidden-size=16\n");
+    Result r = run(Map.of(), "--config", stack.toString(), "--config", useCase.toString(), "--print-config");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("bootstrap.servers = stack:9092   (file " + stack + ")")
+        .contains("cellstream.topic.events = sensor   (file " + useCase + ")")                      // the later file wins
+        .contains("cellstream.model.hidden-size = 16   (file " + useCase + ")");
+  }
+
+  @Test
   void printConfigMasksSecretsFromEveryLayer(@TempDir Path dir) throws IOException {
     Path jaas = dir.resolve("jaas");
     Files.writeString(jaas, "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"file-secret-1\";");

@@ -122,6 +122,44 @@ class CellstreamConfigTest {
   }
 
   @Test
+  void lowLatencyDeliverySetsTheGuaranteeCommitIntervalAndLingerWhereNoneWasGiven() {
+    Settings s = defaults().withCommandLine(Map.of("cellstream.delivery", "low-latency"));
+    CellstreamConfig c = CellstreamConfig.from(s);
+    assertThat(c.stream().delivery().lowLatency()).isTrue();
+    assertThat(c.stream().delivery().emissionsKept()).isEqualTo(io.cellstream.stream.Delivery.DEFAULT_KEPT_PREDICTIONS);
+    assertThat(c.kafka().getProperty("processing.guarantee")).isEqualTo("at_least_once");
+    assertThat(c.kafka().getProperty("commit.interval.ms")).isEqualTo("1000");
+    assertThat(c.kafka().getProperty("producer.linger.ms")).isEqualTo("0");
+    // --print-config says where they came from.
+    assertThat(s.describe()).contains("processing.guarantee = at_least_once   (cellstream.delivery=low-latency)")
+        .contains("commit.interval.ms = 1000   (cellstream.delivery=low-latency)");
+
+    Settings given = defaults().withCommandLine(Map.of("cellstream.delivery", "low-latency", "commit.interval.ms", "250",
+        "linger.ms", "2", "cellstream.delivery.kept-predictions", "64"));
+    CellstreamConfig g = CellstreamConfig.from(given);
+    assertThat(g.kafka().getProperty("commit.interval.ms")).isEqualTo("250");
+    assertThat(g.kafka()).doesNotContainKey("producer.linger.ms");
+    assertThat(g.kafka().getProperty("linger.ms")).isEqualTo("2");
+    assertThat(g.stream().delivery().keptPredictions()).isEqualTo(64);
+
+    CellstreamConfig eos = CellstreamConfig.from(defaults());
+    assertThat(eos.stream().delivery()).isEqualTo(io.cellstream.stream.Delivery.EXACTLY_ONCE);
+    assertThat(eos.stream().delivery().emissionsKept()).as("nothing comes twice: nothing kept").isZero();
+    assertThat(eos.kafka()).doesNotContainKey("commit.interval.ms");
+  }
+
+  @Test
+  void atLeastOnceWithoutTheLowLatencyModeIsRefused() {
+    // It would step an event delivered twice twice: the memory's bookkeeping is the low-latency mode's.
+    Settings s = defaults().withCommandLine(Map.of("processing.guarantee", "at_least_once"));
+    assertThatThrownBy(() -> CellstreamConfig.from(s))
+        .hasMessageContaining("processing.guarantee: 'at_least_once' (from command line) does not go with cellstream.delivery=exactly-once")
+        .hasMessageContaining("set cellstream.delivery=low-latency");
+    Settings t = defaults().withCommandLine(Map.of("cellstream.delivery", "fast"));
+    assertThatThrownBy(() -> CellstreamConfig.from(t)).hasMessageContaining("cellstream.delivery: exactly-once or low-latency, got 'fast'");
+  }
+
+  @Test
   void bpttLongerThanTheWindowIsExplained() {
     Settings s = defaults().withCommandLine(Map.of("cellstream.window.steps", "8", "cellstream.training.bptt-steps", "16"));
     assertThatThrownBy(() -> CellstreamConfig.from(s))
@@ -229,5 +267,61 @@ class CellstreamConfigTest {
     Settings s = defaults().withCommandLine(Map.of("schema.registry.url", "https://svc:hunter2@registry.example:8081"));
     assertThat(s.describe()).contains("schema.registry.url = https://******@registry.example:8081").doesNotContain("hunter2");
     assertThat(Settings.redactUrl("cannot reach http://a:b@h:1/x and https://h2/y")).isEqualTo("cannot reach http://******@h:1/x and https://h2/y");
+  }
+
+  @Test
+  void theUsersOwnRecordsAreConfiguredByFieldPathsAndFeatures() {
+    CellstreamConfig c = CellstreamConfig.from(defaults().withCommandLine(Map.of(
+        "cellstream.input.format", "json", "cellstream.input.entity", "card.id", "cellstream.input.time", "ts",
+        "cellstream.features", "num(amount), cat(mcc, 8), hour(ts), prev_target()",
+        "cellstream.labels.format", "avro", "cellstream.labels.entity", "card", "cellstream.labels.event-id", "payment",
+        "cellstream.labels.target", "fraud",
+        "cellstream.model.input-size", "16"))); // the documented default, as a copy of the file has it: not a clash
+    assertThat(c.stream().spec().inputSize()).isEqualTo(1 + 8 + 2 + 2);
+    var m = c.stream().mapping();
+    assertThat(m.format()).isEqualTo(io.cellstream.input.InputFormat.JSON);
+    assertThat(m.entity().toString()).isEqualTo("card.id");
+    assertThat(m.eventId()).isNull();
+    assertThat(m.labelsFormat()).isEqualTo(io.cellstream.input.InputFormat.AVRO);
+    assertThat(c.stream().topics().eventsByEntity()).isEqualTo("cellstream-events-by-entity");
+    assertThat(c.stream().topics().labelsByEntity()).isEqualTo("cellstream-labels-by-entity");
+    assertThat(CellstreamConfig.from(defaults()).stream().mapping()).isEqualTo(io.cellstream.input.InputMapping.CELLSTREAM);
+  }
+
+  @Test
+  void inputMappingProblemsAreReportedWithTheirKeys() {
+    Settings s = defaults().withCommandLine(Map.of("cellstream.input.format", "avro",
+        "cellstream.features", "num(amount), sqrt(x)", "cellstream.labels.format", "xml",
+        "cellstream.model.input-size", "5", "cellstream.input.time", "a..b"));
+    assertThatThrownBy(() -> CellstreamConfig.from(s)).isInstanceOf(ConfigException.class).satisfies(e -> {
+      var problems = ((ConfigException) e).problems();
+      assertThat(problems).anyMatch(p -> p.startsWith("cellstream.labels.format: must be cellstream, avro or json, got 'xml'"));
+      assertThat(problems).anyMatch(p -> p.startsWith("cellstream.features: unknown transform 'sqrt'"));
+      assertThat(problems).anyMatch(p -> p.startsWith("cellstream.input.entity: is required with cellstream.input.format=avro"));
+      assertThat(problems).anyMatch(p -> p.startsWith("cellstream.input.time: field path 'a..b' has an empty name"));
+    });
+    Settings clash = defaults().withCommandLine(Map.of("cellstream.input.format", "json", "cellstream.input.entity", "u",
+        "cellstream.features", "num(x)", "cellstream.model.input-size", "5"));
+    assertThatThrownBy(() -> CellstreamConfig.from(clash)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("cellstream.model.input-size: 5 disagrees with cellstream.features, which make 1 inputs");
+    Settings stray = defaults().withCommandLine(Map.of("cellstream.features", "num(x)"));
+    assertThatThrownBy(() -> CellstreamConfig.from(stray)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("cellstream.features: applies to cellstream.input.format=avro or json");
+  }
+
+  /** The example of docs/operations.md ("Your own topics") is a configuration that works as printed. */
+  @Test
+  void theOperationsGuidesExampleOfYourOwnTopicsParses(@TempDir Path dir) throws IOException {
+    String doc = Files.readString(Path.of("docs/operations.md"));
+    int at = doc.indexOf("```properties", doc.indexOf("### Your own topics"));
+    String block = doc.substring(doc.indexOf('\n', at) + 1, doc.indexOf("```", at + 3));
+    Path file = dir.resolve("own.properties");
+    Files.writeString(file, block);
+    CellstreamConfig c = CellstreamConfig.from(defaults().withFile(file));
+    assertThat(c.stream().mapping().format()).isEqualTo(io.cellstream.input.InputFormat.AVRO);
+    assertThat(c.stream().mapping().entity().toString()).isEqualTo("card.id");
+    // log 1 + cat 32 + bool 1 + hour 2 + weekday 2 + since 1 + prev_target K + 1 = 2
+    assertThat(c.stream().spec().inputSize()).isEqualTo(41);
+    assertThat(c.stream().mapping().labelsTarget().toString()).isEqualTo("chargeback");
   }
 }

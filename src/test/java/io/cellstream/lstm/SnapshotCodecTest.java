@@ -77,10 +77,11 @@ class SnapshotCodecTest {
   @Test
   void futureVersionIsRefusedWithAnUpgradeHint() {
     byte[] b = ModelSnapshotCodec.encode(model);
-    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putShort(4, (short) 2);
+    int future = ModelSnapshotCodec.FORMAT_VERSION + 1;
+    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putShort(4, (short) future);
     resealCrc(b);
     assertThatThrownBy(() -> ModelSnapshotCodec.decode(b)).isInstanceOf(SnapshotFormatException.class)
-        .hasMessageContaining("format version 2").hasMessageContaining("upgrade");
+        .hasMessageContaining("format version " + future).hasMessageContaining("upgrade");
   }
 
   @Test
@@ -153,6 +154,30 @@ class SnapshotCodecTest {
       assertThat(m.parameter(i)).isEqualTo((float) StrictMath.sin(i) * 0.1f);
     }
     assertThat(ModelSnapshotCodec.encode(m)).isEqualTo(stored); // and we still write the same bytes
+  }
+
+  /** Format 2 (a model with a feature list and the statistics of its standardised inputs), written when it was made. */
+  @Test
+  void storedVersion2SnapshotStillReads() throws IOException {
+    byte[] stored = resource("model-v2.snapshot");
+    Model m = ModelSnapshotCodec.decode(stored);
+    assertThat(m.spec()).isEqualTo(new ModelSpec(3, 5, 2, Task.MULTICLASS));
+    assertThat(m.version()).isEqualTo(8);
+    assertThat(m.createdAtMillis()).isEqualTo(1_764_201_600_000L);
+    assertThat(m.examplesSeen()).isEqualTo(12_345);
+    for (int i = 0; i < m.parameterCount(); i++) {
+      assertThat(m.parameter(i)).isEqualTo((float) StrictMath.sin(i) * 0.1f);
+    }
+    InputStatistics s = m.statistics();
+    assertThat(s.features()).isEqualTo("num(a), bool(b), log(c)");
+    assertThat(s.columns()).containsExactly(0, 2);
+    assertThat(s.count(0)).isEqualTo(10);
+    assertThat(s.mean(0)).isEqualTo(1.5);
+    assertThat(s.m2(0)).isEqualTo(20.25);
+    assertThat(s.count(1)).isEqualTo(10);
+    assertThat(s.mean(1)).isEqualTo(-0.25);
+    assertThat(s.m2(1)).isEqualTo(3.0);
+    assertThat(ModelSnapshotCodec.encode(m)).isEqualTo(stored);
   }
 
   @Test

@@ -87,8 +87,8 @@ class EntityStateTest {
     byte[] bytes = new EntityStateCodec().encode(s);
     // 2H + K floats, 3H gate bytes and a fixed header (the two counts of departed ids and held labels since
     // version 2; the input position and the counts of kept predictions and feature-memory bytes since
-    // version 3): the size a user can plan for.
-    assertThat(bytes.length).isEqualTo(4 + 2 + 2 + 20 + 24 + 4 * (3 + 3 + 1) + 9 + 8 + 4 + 4 + 4 + (4 + 8 + 4 + 4) + 4);
+    // version 3; the label position since version 4): the size a user can plan for.
+    assertThat(bytes.length).isEqualTo(4 + 2 + 2 + 20 + 24 + 4 * (3 + 3 + 1) + 9 + 8 + 4 + 4 + 4 + (4 + 8 + 4 + 4) + (4 + 8) + 4);
   }
 
   @Test

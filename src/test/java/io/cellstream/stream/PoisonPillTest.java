@@ -1,5 +1,6 @@
 package io.cellstream.stream;
 
+import io.cellstream.input.InputLimits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cellstream.avro.DeadLetter;

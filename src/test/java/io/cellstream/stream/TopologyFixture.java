@@ -85,7 +85,8 @@ final class TopologyFixture implements AutoCloseable {
     this.settings = settings;
     this.limits = limits;
     this.serdes = CellstreamSerdes.using(new InMemorySchemaRegistry());
-    this.models = new ModelHolder(settings.modelName(), settings.spec(), metrics);
+    this.models = new ModelHolder(settings.modelName(), settings.spec(),
+        settings.mapping().layout(settings.spec().inputSize()), metrics);
     this.modelRecords = new ModelRecords(serdes.models(), settings.topics().models());
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "ttd");

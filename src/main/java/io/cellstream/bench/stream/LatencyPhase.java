@@ -3,6 +3,7 @@ package io.cellstream.bench.stream;
 import io.cellstream.bench.stream.BenchContext.Dataset;
 import io.cellstream.bench.stream.BenchContext.RunConfig;
 import io.cellstream.lstm.LstmKernel;
+import io.cellstream.stream.Delivery;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,13 +29,20 @@ final class LatencyPhase {
   static final DeliveryMode EOS = new DeliveryMode("eos", RunConfig.DEFAULT);
 
   /**
+   * cellstream.delivery=low-latency: at-least-once processing with the memory applied once (a prediction is visible
+   * when its send completes); the service's settings bring the mode's guarantee, commit interval and linger.
+   */
+  static final DeliveryMode LOW_LATENCY = new DeliveryMode("low-latency",
+      RunConfig.DEFAULT.withSettings(s -> s.withDelivery(Delivery.LOW_LATENCY)));
+
+  /**
    * The modes measured, in order. A second delivery mode is one more entry here, e.g. the low-latency mode of
    * issue 11 as {@code new DeliveryMode("low-latency", RunConfig.DEFAULT.withSettings(s -> s.withDelivery(...)))}
    * or {@code RunConfig.DEFAULT.withStreams(Map.of(...))}: it then gets its rows, its JSON entries and its line
    * {@code stream low-latency p99 ms at 50% load: X}.
    */
   static List<DeliveryMode> modes() {
-    return List.of(EOS);
+    return List.of(EOS, LOW_LATENCY);
   }
 
   private LatencyPhase() {}
@@ -115,6 +123,7 @@ final class LatencyPhase {
         "max " + StreamBenchReport.fixed(l.maxMs(), 1) + " ms, mean " + StreamBenchReport.fixed(l.meanMs(), 1) + " ms");
     report.row(sec, m + "send -> step p50/p99 ms, commit interval " + interval,
         StreamBenchReport.fixed(l.toStepP50Ms(), 0) + " / " + StreamBenchReport.fixed(l.toStepP99Ms(), 0),
-        "the part before the step: prediction's predictionTime - send time (wall clock, ms); the rest is the commit");
+        "the part before the step: prediction's predictionTime - send time (wall clock, ms); the rest is the wait for the"
+            + " commit (eos) or the send and the fetch (low-latency)");
   }
 }

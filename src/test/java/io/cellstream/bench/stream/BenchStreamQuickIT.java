@@ -58,6 +58,11 @@ class BenchStreamQuickIT {
       assertTrue(stdout.contains(section), () -> "no " + section + " in\n" + stdout);
     }
     assertTrue(stdout.contains("events/s, 2 threads, LSTM"), stdout);
+    // Latency in both delivery modes, each a line of its own.
+    for (String mode : List.of("eos", "low-latency")) {
+      assertTrue(java.util.regex.Pattern.compile("(?m)^stream " + mode + " p99 ms at 50% load: \\d+\\.\\d$").matcher(stdout).find(),
+          () -> "no latency line for " + mode + " in\n" + stdout);
+    }
 
     // The headline lines before the last, each with the figure the JSON holds.
     List<String> lines = stdout.strip().lines().toList();

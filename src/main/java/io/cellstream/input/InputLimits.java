@@ -1,4 +1,4 @@
-package io.cellstream.stream;
+package io.cellstream.input;
 
 /**
  * Bounds on the variable-size parts of an input record, checked before the learner sees it: every one of them
