@@ -339,7 +339,8 @@ public record CellstreamConfig(
     }
     // The state stores' sizing from the budget: Kafka Streams settings, unless the same ones were given explicitly.
     StateStoreSettings stateStore = StateStoreSettings.derive(budgetMb << 20, expectedEntities,
-        StateStoreSettings.estimatedValueBytes(stream.spec(), window, every, keepGates));
+        StateStoreSettings.estimatedValueBytes(stream.spec(), window, every, keepGates, stream.delivery().emissionsKept()),
+        stream.delivery().mode() == Delivery.Mode.EXACTLY_ONCE);
     stateStore.streamsProperties().forEach(kafka::putIfAbsent);
     return new CellstreamConfig(appId, registry, s.value("basic.auth.user.info"), Duration.ofMillis(registryTimeoutMs),
         stream, kafka, create, partitions,

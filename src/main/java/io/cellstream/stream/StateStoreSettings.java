@@ -40,9 +40,11 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param recordCacheBytes  Kafka Streams' record cache, for all stream threads together
  * @param blockCacheBytes   RocksDB's block cache shared by the instance's stores
  * @param writeBufferBytes  the memtables of all stores together, charged to the block cache
+ * @param entitiesCached    whether the entity store is behind the record cache (not in low-latency delivery, which
+ *                          writes each memory through before its prediction goes out)
  */
 public record StateStoreSettings(long memoryBudgetBytes, long expectedEntities, int entityValueBytes,
-    long recordCacheBytes, long blockCacheBytes, long writeBufferBytes) {
+    long recordCacheBytes, long blockCacheBytes, long writeBufferBytes, boolean entitiesCached) {
 
   /** The share of the budget the working set may take to be cached whole in the record cache. */
   static final int RECORD_CACHE_MAX_SHARE_PERCENT = 50;
@@ -56,7 +58,7 @@ public record StateStoreSettings(long memoryBudgetBytes, long expectedEntities, 
   private static final long MB = 1L << 20;
 
   /** No sizing: Kafka Streams' own defaults. */
-  public static final StateStoreSettings KAFKA_STREAMS_DEFAULTS = new StateStoreSettings(0, 0, 0, 0, 0, 0);
+  public static final StateStoreSettings KAFKA_STREAMS_DEFAULTS = new StateStoreSettings(0, 0, 0, 0, 0, 0, true);
 
   public StateStoreSettings {
     if (memoryBudgetBytes < 0 || expectedEntities < 0 || entityValueBytes < 0 || recordCacheBytes < 0
@@ -72,6 +74,14 @@ public record StateStoreSettings(long memoryBudgetBytes, long expectedEntities, 
    * cache, between 8 and 128 MB, inside it.
    */
   public static StateStoreSettings derive(long budgetBytes, long entities, int valueBytes) {
+    return derive(budgetBytes, entities, valueBytes, true);
+  }
+
+  /**
+   * The same for an entity store that is not cached ({@code entitiesCached} false: low-latency delivery): the record
+   * cache then serves only the trainer's store and stays at Kafka Streams' 10 MB, RocksDB gets the rest.
+   */
+  public static StateStoreSettings derive(long budgetBytes, long entities, int valueBytes, boolean entitiesCached) {
     if (budgetBytes == 0) {
       return KAFKA_STREAMS_DEFAULTS;
     }
@@ -82,21 +92,32 @@ public record StateStoreSettings(long memoryBudgetBytes, long expectedEntities, 
     long workingSet = entities * (valueBytes + (long) CACHE_ENTRY_OVERHEAD_BYTES);
     long most = budgetBytes * RECORD_CACHE_MAX_SHARE_PERCENT / 100;
     long least = Math.min(STREAMS_DEFAULT_RECORD_CACHE_BYTES, budgetBytes / 4);
-    long recordCache = workingSet <= most ? Math.max(least, workingSet) : least;
+    long recordCache = entitiesCached && workingSet <= most ? Math.max(least, workingSet) : least;
     long blockCache = budgetBytes - recordCache;
     long writeBuffers = Math.max(8 * MB, Math.min(128 * MB, blockCache / 8));
-    return new StateStoreSettings(budgetBytes, entities, valueBytes, recordCache, blockCache, writeBuffers);
+    return new StateStoreSettings(budgetBytes, entities, valueBytes, recordCache, blockCache, writeBuffers, entitiesCached);
   }
 
   /** True when the record cache holds every expected entity's memory. */
   public boolean recordCacheHoldsAll() {
-    return recordCacheBytes >= expectedEntities * (entityValueBytes + (long) CACHE_ENTRY_OVERHEAD_BYTES);
+    return entitiesCached && recordCacheBytes >= expectedEntities * (entityValueBytes + (long) CACHE_ENTRY_OVERHEAD_BYTES);
   }
 
   /** The stored size of an entity's memory for this shape with an ordinary history (ids of 16 bytes). */
   public static int estimatedValueBytes(ModelSpec spec, int windowSteps, int checkpointEvery, boolean keepGates) {
+    return estimatedValueBytes(spec, windowSteps, checkpointEvery, keepGates, 0);
+  }
+
+  /** The same with {@code emissionsKept} predictions kept for re-emission (low-latency delivery). */
+  public static int estimatedValueBytes(ModelSpec spec, int windowSteps, int checkpointEvery, boolean keepGates,
+      int emissionsKept) {
     EntityState fresh = new EntityState(spec.inputSize(), spec.hiddenSize(), spec.outputSize(), 0, 1);
     fresh.hasGates = keepGates;
+    fresh.keepEmissions(emissionsKept);
+    float[] outputs = new float[spec.outputSize()];
+    for (int i = 0; i < emissionsKept; i++) {
+      fresh.recordEmission(i, 1, 0, i + 1, outputs);
+    }
     long bare = EntityStateCodec.encodedSize(fresh);
     // A full window: W..W+k-1 steps of (time, labelled, id, inputs, prediction), a checkpoint (h, c) every k.
     long steps = windowSteps == 0 ? 0 : windowSteps + checkpointEvery - 1;
@@ -113,7 +134,8 @@ public record StateStoreSettings(long memoryBudgetBytes, long expectedEntities, 
     }
     long blockCache = memoryBudgetBytes - bytes;
     long writeBuffers = Math.max(8 * MB, Math.min(128 * MB, blockCache / 8));
-    return new StateStoreSettings(memoryBudgetBytes, expectedEntities, entityValueBytes, bytes, blockCache, writeBuffers);
+    return new StateStoreSettings(memoryBudgetBytes, expectedEntities, entityValueBytes, bytes, blockCache, writeBuffers,
+        entitiesCached);
   }
 
   /** True when these settings leave Kafka Streams' own defaults in place. */
@@ -144,7 +166,8 @@ public record StateStoreSettings(long memoryBudgetBytes, long expectedEntities, 
     }
     return String.format(Locale.ROOT, "state stores: budget %,d MB for %,d entities of ~%,d B: record cache %,d MB (%s), "
         + "RocksDB block cache %,d MB shared (memtables up to %,d MB of it)", memoryBudgetBytes / MB, expectedEntities,
-        entityValueBytes, recordCacheBytes / MB, recordCacheHoldsAll() ? "every memory" : "not all memories fit: Kafka Streams' 10 MB",
+        entityValueBytes, recordCacheBytes / MB, !entitiesCached ? "the entity store is not cached in low-latency delivery"
+            : recordCacheHoldsAll() ? "every memory" : "not all memories fit: Kafka Streams' 10 MB",
         blockCacheBytes / MB, writeBufferBytes / MB);
   }
 
@@ -157,6 +180,7 @@ public record StateStoreSettings(long memoryBudgetBytes, long expectedEntities, 
     m.put("recordCacheBytes", recordCacheBytes);
     m.put("blockCacheBytes", blockCacheBytes);
     m.put("writeBufferBytes", writeBufferBytes);
+    m.put("entitiesCached", entitiesCached);
     return m;
   }
 }

@@ -47,7 +47,7 @@ class CellstreamConfigTest {
     CellstreamConfig c = CellstreamConfig.from(defaults());
     var spec = c.stream().spec();
     int value = io.cellstream.stream.StateStoreSettings.estimatedValueBytes(spec, c.stream().windowSteps(),
-        c.stream().checkpointEvery(), c.stream().keepGates());
+        c.stream().checkpointEvery(), c.stream().keepGates(), c.stream().delivery().emissionsKept());
     var expected = io.cellstream.stream.StateStoreSettings.derive(CellstreamConfig.DEFAULT_STATE_MEMORY_BUDGET_MB << 20,
         CellstreamConfig.DEFAULT_EXPECTED_ENTITIES, value);
     assertThat(c.stateStore()).isEqualTo(expected);

@@ -54,6 +54,14 @@ class StateStoreSettingsTest {
   }
 
   @Test
+  void anUncachedEntityStoreLeavesTheRecordCacheToTheTrainer() {
+    StateStoreSettings s = StateStoreSettings.derive(512 * MB, 1_000, 800, false);
+    assertThat(s.recordCacheBytes()).isEqualTo(10 * MB);
+    assertThat(s.recordCacheHoldsAll()).isFalse();
+    assertThat(s.describe()).contains("not cached in low-latency delivery");
+  }
+
+  @Test
   void anotherRecordCacheGivesTheRestOfTheBudgetToRocksDb() {
     StateStoreSettings s = StateStoreSettings.derive(512 * MB, 100_000, 800).withRecordCacheBytes(10 * MB);
     assertThat(s.recordCacheBytes()).isEqualTo(10 * MB);
@@ -92,6 +100,14 @@ class StateStoreSettingsTest {
       s.endStep(new float[1], gates ? new float[4 * 64] : null, 1, 1L);
       assertThat(StateStoreSettings.estimatedValueBytes(spec, 0, 1, gates)).isEqualTo(new EntityStateCodec().encode(s).length);
     }
+  }
+
+  @Test
+  void theValueEstimateCountsThePredictionsKeptForLowLatencyDelivery() {
+    ModelSpec spec = new ModelSpec(16, 64, 1, Task.BINARY);
+    int r = Delivery.DEFAULT_KEPT_PREDICTIONS;
+    assertThat(StateStoreSettings.estimatedValueBytes(spec, 0, 1, true, r) - StateStoreSettings.estimatedValueBytes(spec, 0, 1, true))
+        .isEqualTo(r * (32 + 4));
   }
 
   @Test

@@ -166,6 +166,6 @@ final class StatePhase {
 
   private static StreamSettings withoutGates(StreamSettings s) {
     return new StreamSettings(s.topics(), s.modelName(), s.spec(), s.learner(), s.trainingEnabled(), s.input(),
-        s.holding(), s.maxStateBytes(), false);
+        s.holding(), s.maxStateBytes(), false, s.mapping(), s.delivery());
   }
 }
