@@ -22,8 +22,11 @@ import org.rocksdb.WriteBufferManager;
  * <ul>
  *   <li><b>One block cache for the instance</b>, of {@value #BLOCK_CACHE_BYTES_CONFIG} bytes, shared by every store
  *       and partition (Kafka Streams' default is 50 MB per store, so memory grows with the partitions an instance
- *       happens to run). Index and filter blocks live in it too, with high priority, pinned for L0, so the budget is
- *       the whole of RocksDB's read memory.</li>
+ *       happens to run).</li>
+ *   <li><b>Index and filter blocks outside it</b>, in the table readers (Kafka Streams' default too): about 6 MB
+ *       per million entities, against the cache lookups every get would otherwise add for its index and filter
+ *       block. With them in the cache, two runs measured 10% more stream-thread CPU per event at 300k and 1M
+ *       entities (docs/benchmarks.md).</li>
  *   <li><b>Memtables charged to that cache</b> through one {@code WriteBufferManager} of
  *       {@value #WRITE_BUFFER_BYTES_CONFIG} bytes: the write side stays within the budget as well.</li>
  *   <li><b>Bloom filters on every level</b> (10 bits per key, full filters): a get consults one sorted run's data
@@ -50,7 +53,6 @@ public final class CellstreamRocksDbConfig implements RocksDBConfigSetter {
   public static final String WRITE_BUFFER_BYTES_CONFIG = "rocksdb.cellstream.write.buffer.bytes";
 
   static final double BLOOM_BITS_PER_KEY = 10;
-  static final double HIGH_PRIORITY_POOL_RATIO = 0.1; // index and filter blocks
   static final double DATA_BLOCK_HASH_UTIL_RATIO = 0.75;
   static final double MEMTABLE_PREFIX_BLOOM_RATIO = 0.02;
 
@@ -65,9 +67,8 @@ public final class CellstreamRocksDbConfig implements RocksDBConfigSetter {
     Shared(long cacheBytes, long writeBufferBytes) {
       this.cacheBytes = cacheBytes;
       this.writeBufferBytes = writeBufferBytes;
-      // -1: RocksDB picks the shard count; false: not strict (a pinned block never fails a read); high-pri pool for
-      // index and filter blocks.
-      this.cache = new LRUCache(cacheBytes, -1, false, HIGH_PRIORITY_POOL_RATIO);
+      // -1: RocksDB picks the shard count; false: not strict (a block being read never fails for want of room).
+      this.cache = new LRUCache(cacheBytes, -1, false);
       this.writeBuffers = new WriteBufferManager(writeBufferBytes, cache);
     }
   }
@@ -120,9 +121,7 @@ public final class CellstreamRocksDbConfig implements RocksDBConfigSetter {
     // Kafka Streams' own table config (it keeps a handle on its cache for metrics): change it, never replace it.
     BlockBasedTableConfig table = (BlockBasedTableConfig) options.tableFormatConfig();
     table.setBlockCache(shared.cache);
-    table.setCacheIndexAndFilterBlocks(true);
-    table.setCacheIndexAndFilterBlocksWithHighPriority(true);
-    table.setPinL0FilterAndIndexBlocksInCache(true);
+    table.setCacheIndexAndFilterBlocks(false);
     filter = new BloomFilter(BLOOM_BITS_PER_KEY, false);
     table.setFilterPolicy(filter);
     table.setWholeKeyFiltering(true);

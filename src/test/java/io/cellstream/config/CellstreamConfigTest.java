@@ -47,7 +47,7 @@ class CellstreamConfigTest {
     CellstreamConfig c = CellstreamConfig.from(defaults());
     var spec = c.stream().spec();
     int value = io.cellstream.stream.StateStoreSettings.estimatedValueBytes(spec, c.stream().windowSteps(),
-        c.stream().checkpointEvery(), c.stream().keepGates());
+        c.stream().checkpointEvery(), c.stream().keepGates(), c.stream().delivery().emissionsKept());
     var expected = io.cellstream.stream.StateStoreSettings.derive(CellstreamConfig.DEFAULT_STATE_MEMORY_BUDGET_MB << 20,
         CellstreamConfig.DEFAULT_EXPECTED_ENTITIES, value);
     assertThat(c.stateStore()).isEqualTo(expected);
@@ -56,10 +56,11 @@ class CellstreamConfigTest {
     assertThat(c.kafka().getProperty(io.cellstream.stream.CellstreamRocksDbConfig.BLOCK_CACHE_BYTES_CONFIG))
         .isEqualTo(String.valueOf(expected.blockCacheBytes()));
 
-    // More entities than fit: the record cache takes half the budget.
+    // More entities than half the budget holds: Kafka Streams' 10 MB record cache, the rest to RocksDB.
     CellstreamConfig big = CellstreamConfig.from(defaults().withCommandLine(Map.of(
         "cellstream.state.memory-budget-mb", "2048", "cellstream.state.expected-entities", "10000000")));
-    assertThat(big.stateStore().recordCacheBytes()).isEqualTo(1024L << 20);
+    assertThat(big.stateStore().recordCacheBytes()).isEqualTo(10L << 20);
+    assertThat(big.stateStore().blockCacheBytes()).isEqualTo(2038L << 20);
   }
 
   @Test

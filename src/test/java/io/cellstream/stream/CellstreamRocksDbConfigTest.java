@@ -40,9 +40,7 @@ class CellstreamRocksDbConfigTest {
     try (Options o = streamsOptions()) {
       setter.setConfig("entity-state", o, configs("tuned"));
       BlockBasedTableConfig t = (BlockBasedTableConfig) o.tableFormatConfig();
-      assertThat(t.cacheIndexAndFilterBlocks()).isTrue();
-      assertThat(t.cacheIndexAndFilterBlocksWithHighPriority()).isTrue();
-      assertThat(t.pinL0FilterAndIndexBlocksInCache()).isTrue();
+      assertThat(t.cacheIndexAndFilterBlocks()).as("index and filters in the table readers").isFalse();
       assertThat(t.filterPolicy()).isNotNull();
       assertThat(t.wholeKeyFiltering()).isTrue();
       assertThat(t.dataBlockIndexType()).isEqualTo(DataBlockIndexType.kDataBlockBinaryAndHash);

@@ -19,6 +19,7 @@ class StateStoreSettingsTest {
     StateStoreSettings s = StateStoreSettings.derive(512 * MB, 100_000, 800);
     long workingSet = 100_000L * (800 + StateStoreSettings.CACHE_ENTRY_OVERHEAD_BYTES);
     assertThat(s.recordCacheBytes()).isEqualTo(workingSet);
+    assertThat(s.recordCacheHoldsAll()).isTrue();
     assertThat(s.blockCacheBytes()).isEqualTo(512 * MB - workingSet);
     assertThat(s.recordCacheBytes() + s.blockCacheBytes()).isEqualTo(s.memoryBudgetBytes());
     // memtables are charged to the block cache, within it
@@ -26,10 +27,15 @@ class StateStoreSettingsTest {
   }
 
   @Test
-  void aWorkingSetLargerThanHalfTheBudgetGetsHalf() {
+  void aWorkingSetLargerThanHalfTheBudgetLeavesTheRecordCacheAtKafkaStreamsDefault() {
+    // Part of the memories in the record cache costs more than it saves: all of them or the default 10 MB.
     StateStoreSettings s = StateStoreSettings.derive(512 * MB, 1_000_000, 800);
-    assertThat(s.recordCacheBytes()).isEqualTo(256 * MB);
-    assertThat(s.blockCacheBytes()).isEqualTo(256 * MB);
+    assertThat(s.recordCacheBytes()).isEqualTo(10 * MB);
+    assertThat(s.recordCacheHoldsAll()).isFalse();
+    assertThat(s.blockCacheBytes()).isEqualTo(502 * MB);
+    long justFits = 256 * MB / (800 + StateStoreSettings.CACHE_ENTRY_OVERHEAD_BYTES);
+    assertThat(StateStoreSettings.derive(512 * MB, justFits, 800).recordCacheHoldsAll()).isTrue();
+    assertThat(StateStoreSettings.derive(512 * MB, justFits + 1, 800).recordCacheBytes()).isEqualTo(10 * MB);
   }
 
   @Test
@@ -45,6 +51,22 @@ class StateStoreSettingsTest {
     assertThat(StateStoreSettings.derive(4096 * MB, 1, 100).writeBufferBytes()).isEqualTo(128 * MB);
     StateStoreSettings mid = StateStoreSettings.derive(512 * MB, 1, 100);
     assertThat(mid.writeBufferBytes()).isEqualTo(mid.blockCacheBytes() / 8);
+  }
+
+  @Test
+  void anUncachedEntityStoreLeavesTheRecordCacheToTheTrainer() {
+    StateStoreSettings s = StateStoreSettings.derive(512 * MB, 1_000, 800, false);
+    assertThat(s.recordCacheBytes()).isEqualTo(10 * MB);
+    assertThat(s.recordCacheHoldsAll()).isFalse();
+    assertThat(s.describe()).contains("not cached in low-latency delivery");
+  }
+
+  @Test
+  void anotherRecordCacheGivesTheRestOfTheBudgetToRocksDb() {
+    StateStoreSettings s = StateStoreSettings.derive(512 * MB, 100_000, 800).withRecordCacheBytes(10 * MB);
+    assertThat(s.recordCacheBytes()).isEqualTo(10 * MB);
+    assertThat(s.blockCacheBytes()).isEqualTo(502 * MB);
+    assertThat(s.writeBufferBytes()).isEqualTo(s.blockCacheBytes() / 8);
   }
 
   @Test
@@ -78,6 +100,14 @@ class StateStoreSettingsTest {
       s.endStep(new float[1], gates ? new float[4 * 64] : null, 1, 1L);
       assertThat(StateStoreSettings.estimatedValueBytes(spec, 0, 1, gates)).isEqualTo(new EntityStateCodec().encode(s).length);
     }
+  }
+
+  @Test
+  void theValueEstimateCountsThePredictionsKeptForLowLatencyDelivery() {
+    ModelSpec spec = new ModelSpec(16, 64, 1, Task.BINARY);
+    int r = Delivery.DEFAULT_KEPT_PREDICTIONS;
+    assertThat(StateStoreSettings.estimatedValueBytes(spec, 0, 1, true, r) - StateStoreSettings.estimatedValueBytes(spec, 0, 1, true))
+        .isEqualTo(r * (32 + 4));
   }
 
   @Test

@@ -181,14 +181,20 @@ final class BenchContext {
     LearnerSettings learner = LearnerSettings.DEFAULTS.withWindow(window, 16).withBatchSize(16).withReplay(0, 0)
         .withPublish(1000, Duration.ofSeconds(o.publishSeconds));
     StreamSettings settings = run.settings().apply(new StreamSettings(topics, "bench", spec(), learner, training, 1 << 20, true));
-    Map<String, String> props = streamsProperties(run);
-    if ("at_least_once".equals(props.get("processing.guarantee")) && !settings.delivery().lowLatency()) {
+    if ("at_least_once".equals(streamsProperties(run).get("processing.guarantee")) && !settings.delivery().lowLatency()) {
       // --set processing.guarantee=at_least_once: at-least-once is the low-latency delivery mode's (the service
       // refuses it without, since an event delivered twice would be stepped twice).
       settings = settings.withDelivery(io.cellstream.stream.Delivery.LOW_LATENCY);
     }
+    StateStoreSettings state = run.state();
+    if (!state.isKafkaStreamsDefault() && settings.delivery().mode() != io.cellstream.stream.Delivery.Mode.EXACTLY_ONCE) {
+      // As the service sizes it: in low-latency delivery the entity store is not cached, so the record cache is not
+      // for its memories (CellstreamConfig does the same).
+      state = StateStoreSettings.derive(state.memoryBudgetBytes(), state.expectedEntities(), state.entityValueBytes(), false);
+    }
     runs++;
-    return new Deployment(name, app, settings, stateDir(name), client, props, threads, serdes, kernel);
+    return new Deployment(name, app, settings, stateDir(name), client, streamsProperties(run.withState(state)), threads,
+        serdes, kernel);
   }
 
   /** The engine's own yardstick on {@code data}: a get and a put of {@code valueBytes} per event, nothing else. */

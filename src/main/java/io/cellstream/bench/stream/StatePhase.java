@@ -21,10 +21,10 @@ import java.util.Map;
  * <p>The state path at the largest E of the scaling phase, on its very events, one change at a time:
  * <ol>
  *   <li>Kafka Streams' defaults (what the service ran before: 10 MB record cache, 50 MB block cache per store);</li>
- *   <li>+ {@code CellstreamRocksDbConfig} with the budget's block cache, record cache still 10 MB;</li>
- *   <li>+ the record cache derived from the budget and E: the service's default now (the scaling phase's row);</li>
- *   <li>+ keep-gates off: a smaller value (3H bytes less), a setting the service has;</li>
- *   <li>a budget large enough for the record cache to hold every memory (the derivation's other end);</li>
+ *   <li>+ {@code CellstreamRocksDbConfig} with the budget's block cache, record cache 10 MB (the service's default
+ *       when the memories do not fit half the budget);</li>
+ *   <li>+ a budget large enough for the record cache to hold every memory (the service's default when they fit);</li>
+ *   <li>the service's default with keep-gates off: a smaller value (3H bytes less), a setting the service has;</li>
  *   <li>a 16-bit h and c, measured on the engine baseline (a value 4H bytes smaller against the full one) and for
  *       its effect on predictions in-process ({@link CompactStateCheck}).</li>
  * </ol>
@@ -73,28 +73,30 @@ final class StatePhase {
     String sec = String.format(Locale.ROOT, "State path at E=%,d (1 thread, LSTM, W=0; one change per row)", e);
     List<Map<String, Object>> js = new ArrayList<>();
 
+    // One change per row. A variant whose settings are the service's own at this E is the scaling phase's run (the
+    // same events, the same settings), not a second one.
     record Variant(String key, String what, RunConfig run) {}
-    List<Variant> variants = List.of(
+    StateStoreSettings setterOnly = service.withRecordCacheBytes(StateStoreSettings.derive(service.memoryBudgetBytes(), 0,
+        service.entityValueBytes()).recordCacheBytes()); // Kafka Streams' 10 MB (or the least the budget gives)
+    StateStoreSettings all = sizedForAll(service);
+    List<Variant> variants = new ArrayList<>(List.of(
         new Variant("kafkaStreamsDefaults", "Kafka Streams' defaults (before)", RunConfig.DEFAULT),
-        new Variant("rocksDbConfig", "+ RocksDB config setter, 10 MB record cache",
-            RunConfig.DEFAULT.withState(service.withRecordCacheBytes(10L << 20))),
-        new Variant("keepGatesOff", "service defaults, keep-gates off",
-            ctx.serviceDefaults(e).withSettings(StatePhase::withoutGates)),
-        new Variant("budgetForAllEntities", "budget sized so that every memory fits the record cache",
-            RunConfig.DEFAULT.withState(sizedForAll(service))));
+        new Variant("rocksDbConfig", "+ RocksDB config setter, budget to the block cache, 10 MB record cache",
+            RunConfig.DEFAULT.withState(setterOnly)),
+        new Variant("recordCacheForAll", "+ a budget whose record cache holds every memory",
+            RunConfig.DEFAULT.withState(all)),
+        new Variant("keepGatesOff", "service defaults, keep-gates off (3H bytes less per memory)",
+            ctx.serviceDefaults(e).withSettings(StatePhase::withoutGates))));
     double before = Double.NaN;
     for (Variant v : variants) {
-      Deployment.Throughput t = ctx.throughputRun("state-" + v.key() + "-E" + label, data, lstm, 1, 0, false, v.run(), false)
-          .throughput();
+      boolean isService = v.run().state().equals(service) && !v.key().equals("keepGatesOff");
+      Deployment.Throughput t = isService ? largest.lstm()
+          : ctx.throughputRun("state-" + v.key() + "-E" + label, data, lstm, 1, 0, false, v.run(), false).throughput();
       if (Double.isNaN(before)) {
         before = t.eventsPerSecond();
       }
-      row(ctx, sec, js, v.key(), v.what(), t, before, v.run().state().describe());
-      if (v.key().equals("rocksDbConfig")) {
-        // The service's defaults: the scaling phase's run at this E (same events, same settings).
-        row(ctx, sec, js, "serviceDefaults", "+ record cache from budget and E (service default)", largest.lstm(), before,
-            service.describe() + "; the scaling phase's run");
-      }
+      row(ctx, sec, js, v.key(), v.what() + (isService ? " = service default" : ""), t, before,
+          v.run().state().describe() + (isService ? "; the scaling phase's run" : ""));
     }
 
     // 16 bits for h and c: what a smaller value is worth on the state path alone, and what it does to predictions.
@@ -117,7 +119,7 @@ final class StatePhase {
     int steps = o.quick ? 500 : 2_000;
     for (CompactStateCheck.Result r : CompactStateCheck.run(ctx.spec(), io.cellstream.learn.LearnerSettings.DEFAULTS.forgetBias(),
         lstm, entities, steps, 5)) {
-      ctx.report.row(sec, String.format(Locale.ROOT, "%s h, c: max |p - p32|, weights x%.0f", r.encoding(), r.weightScale()),
+      ctx.report.row(sec, String.format(Locale.ROOT, "%s: max |p - p32|, weights x%.0f", CompactStateCheck.describe(r.encoding()), r.weightScale()),
           String.format(Locale.ROOT, "%.1e", r.maxAbsDiff()),
           String.format(Locale.ROOT, "mean %.1e, %d decisions of %,d flipped; %d entities x %,d steps, rounded after every "
               + "step; tolerance %.0e: %s", r.meanAbsDiff(), r.decisionFlips(), r.predictions(), r.entities(), r.steps(),
@@ -164,6 +166,6 @@ final class StatePhase {
 
   private static StreamSettings withoutGates(StreamSettings s) {
     return new StreamSettings(s.topics(), s.modelName(), s.spec(), s.learner(), s.trainingEnabled(), s.input(),
-        s.holding(), s.maxStateBytes(), false);
+        s.holding(), s.maxStateBytes(), false, s.mapping(), s.delivery());
   }
 }

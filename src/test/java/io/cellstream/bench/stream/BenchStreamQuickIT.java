@@ -123,9 +123,9 @@ class BenchStreamQuickIT {
     JsonNode path = j.get("statePath");
     List<String> variants = new java.util.ArrayList<>();
     path.get("variants").forEach(v -> variants.add(v.get("variant").asText()));
-    assertEquals(List.of("kafkaStreamsDefaults", "rocksDbConfig", "serviceDefaults", "keepGatesOff", "budgetForAllEntities"), variants);
+    assertEquals(List.of("kafkaStreamsDefaults", "rocksDbConfig", "recordCacheForAll", "keepGatesOff"), variants);
     assertTrue(path.at("/compact16BitState/baselineEventsPerSecond").asDouble() > 0, "state path " + path);
-    assertEquals(4, path.at("/compact16BitState/predictionDrift").size(), "state path " + path);
+    assertEquals(6, path.at("/compact16BitState/predictionDrift").size(), "state path " + path);
   }
 
   private static double headline(List<String> lines, Pattern p) {
