@@ -29,7 +29,7 @@ import java.util.List;
  *   <li>the entity id ({@code missing-entity-id}, {@code malformed-field}, {@code entity-id-too-long}) and the event
  *       id ({@code malformed-field}, {@code event-id-too-long}); the cellstream format also requires the key to be
  *       the entity id ({@code missing-key}, {@code key-mismatch}), while a user format's record with another key is
- *       accepted and marked not {@link CheckedEvent#atHome() at home} (the host repartitions it);</li>
+ *       accepted and marked not {@link CheckedRecord#atHome() at home} (the host repartitions it);</li>
  *   <li>the time ({@code missing-field}, {@code malformed-field});</li>
  *   <li>the inputs: D ready-made finite features ({@code wrong-dimension}, {@code non-finite}), or the transforms
  *       of {@code cellstream.features} ({@code missing-field}, {@code malformed-field}, {@code non-finite}, each
@@ -171,14 +171,13 @@ public final class InputReader {
       return decoded;
     }
     Rejection ids = userIds("event", eventFields, entitySlot, eventIdSlot, mapping.entity(), mapping.eventId(),
-        "cellstream.input", false, key);
+        "cellstream.input", false, key, into);
     if (ids != null) {
       return ids;
     }
-    into.entityId = idEntity;
-    into.entityIdUtf8 = idEntityUtf8;
-    into.atHome = idAtHome;
-    into.eventId = idEvent != null ? idEvent : headerEventId != null ? headerEventId : position(topic, partition, offset);
+    if (into.eventId == null) {
+      into.eventId = headerEventId != null ? headerEventId : position(topic, partition, offset);
+    }
     if (timeSlot < 0) {
       into.time = timestamp;
     } else {
@@ -220,7 +219,7 @@ public final class InputReader {
       return serdeRejection(e);
     }
     Rejection ids = ids("event", event.getEntityId(), event.getEventId(), key, true,
-        "key events by entityId so that one entity's events stay in order on one partition");
+        "key events by entityId so that one entity's events stay in order on one partition", into);
     if (ids != null) {
       return ids;
     }
@@ -245,10 +244,9 @@ public final class InputReader {
       }
       into.hasTarget = true;
     }
-    into.entityId = event.getEntityId();
-    into.entityIdUtf8 = key; // equal to the entity id's bytes: checked
-    into.atHome = true;
-    into.eventId = event.getEventId() != null ? event.getEventId() : position(topic, partition, offset);
+    if (into.eventId == null) {
+      into.eventId = position(topic, partition, offset);
+    }
     into.time = event.getEventTime().toEpochMilli();
     return null;
   }
@@ -278,7 +276,7 @@ public final class InputReader {
         return serdeRejection(e);
       }
       Rejection ids = ids("label", label.getEntityId(), label.getEventId(), key, true,
-          "key labels by entityId, like the events, so that they meet on one partition");
+          "key labels by entityId, like the events, so that they meet on one partition", into);
       if (ids != null) {
         return ids;
       }
@@ -287,10 +285,6 @@ public final class InputReader {
       } catch (Targets.InvalidTargetException e) {
         return new Rejection(DeadLetterReason.INVALID_TARGET, e.getMessage());
       }
-      into.entityId = label.getEntityId();
-      into.entityIdUtf8 = key;
-      into.eventId = label.getEventId();
-      into.atHome = true;
       into.time = label.getLabelTime() != null ? label.getLabelTime().toEpochMilli() : timestamp;
       return null;
     }
@@ -299,7 +293,7 @@ public final class InputReader {
       return decoded;
     }
     Rejection ids = userIds("label", labelFields, labelEntitySlot, labelEventIdSlot, mapping.labelsEntity(),
-        mapping.labelsEventId(), "cellstream.labels", true, key);
+        mapping.labelsEventId(), "cellstream.labels", true, key, into);
     if (ids != null) {
       return ids;
     }
@@ -312,10 +306,6 @@ public final class InputReader {
     if (r != null) {
       return r;
     }
-    into.entityId = idEntity;
-    into.entityIdUtf8 = idEntityUtf8;
-    into.eventId = idEvent;
-    into.atHome = idAtHome;
     into.time = timestamp;
     return null;
   }
@@ -349,15 +339,9 @@ public final class InputReader {
     return new Rejection(reason, null, e.getMessage(), e.getClass().getName());
   }
 
-  // the ids of the record being read (user formats), from userIds()
-  private String idEntity;
-  private byte[] idEntityUtf8;
-  private String idEvent;
-  private boolean idAtHome;
-
-  /** A user format's ids from their fields, then the common checks; the key decides {@link #idAtHome}. */
+  /** A user format's ids from their fields, then the common checks ({@link #ids}, which fills them in). */
   private Rejection userIds(String what, RecordFields fields, int entitySlot, int eventIdSlot, FieldPath entity,
-      FieldPath eventId, String prefix, boolean eventIdRequired, byte[] key) {
+      FieldPath eventId, String prefix, boolean eventIdRequired, byte[] key, CheckedRecord into) {
     FieldValue e = fields.value(entitySlot);
     if (e.isMissing()) {
       return new Rejection(DeadLetterReason.MISSING_ENTITY_ID, entity.toString(), what + " field '" + entity + "' ("
@@ -382,23 +366,18 @@ public final class InputReader {
         event = v.asText;
       }
     }
-    Rejection r = ids(what, e.asText, event, key, false, null);
-    if (r != null) {
-      return r;
-    }
-    idEntity = e.asText;
-    idEvent = event;
-    return null;
+    return ids(what, e.asText, event, key, false, null, into);
   }
 
   /**
    * The checks of the ids and the key, lengths first: an id or a key past its bound is never compared, copied or
    * quoted whole (a 600 KB key quoted in the message made a dead letter larger than the producer accepts). With
    * {@code keyMustMatch} (the cellstream format) the key must be the entity id; else it decides whether the record
-   * is at home.
+   * is at home. When they pass, {@code into} gets the entity id (text and UTF-8), the event id (null if none) and
+   * whether it is at home.
    */
   private Rejection ids(String what, String entityId, String eventId, byte[] key, boolean keyMustMatch,
-      String keyAdvice) {
+      String keyAdvice, CheckedRecord into) {
     if (entityId == null || entityId.isBlank()) {
       return new Rejection(DeadLetterReason.MISSING_ENTITY_ID, what + " has an empty entityId");
     }
@@ -414,9 +393,11 @@ public final class InputReader {
             + eventBytes + " bytes; cellstream.input.max-event-id-bytes = " + limits.maxEventIdBytes());
       }
     }
+    into.entityId = entityId;
+    into.eventId = eventId;
     if (!keyMustMatch) {
-      idEntityUtf8 = entity;
-      idAtHome = key != null && Arrays.equals(key, entity);
+      into.entityIdUtf8 = entity;
+      into.atHome = key != null && Arrays.equals(key, entity);
       return null;
     }
     if (key == null) {
@@ -432,6 +413,8 @@ public final class InputReader {
       return new Rejection(DeadLetterReason.KEY_MISMATCH, what + " key " + shownKey + " differs from its entityId "
           + Ids.quote(entityId));
     }
+    into.entityIdUtf8 = key; // the entity id's bytes: compared above
+    into.atHome = true;
     return null;
   }
 

@@ -270,26 +270,7 @@ final class VectorLstmKernel implements LstmKernel {
     FloatVector hi = FloatVector.broadcast(SPECIES, CLAMP);
     FloatVector lo = FloatVector.broadcast(SPECIES, -CLAMP);
     for (int v = 0; v < vectors; v++) {
-      int zv = zOff + v * L;
-      FloatVector ig = FloatVector.fromArray(SPECIES, z, zv);
-      FloatVector fg = FloatVector.fromArray(SPECIES, z, zv + zGateStride);
-      FloatVector gg = FloatVector.fromArray(SPECIES, z, zv + 2 * zGateStride);
-      FloatVector og = FloatVector.fromArray(SPECIES, z, zv + 3 * zGateStride);
-      FloatVector cNew = fg.mul(FloatVector.fromArray(SPECIES, c, cOff + v * L)).add(ig.mul(gg));
-      cNew.intoArray(c, cOff + v * L);
-      // tanh(c'), written out (see activateGates)
-      FloatVector t = cNew.blend(hi, cNew.compare(VectorOperators.GT, hi)).blend(lo, cNew.compare(VectorOperators.LT, lo));
-      FloatVector t2 = t.mul(t);
-      FloatVector num = t2.fma(A13, A11);
-      num = num.fma(t2, FloatVector.broadcast(SPECIES, A9));
-      num = num.fma(t2, FloatVector.broadcast(SPECIES, A7));
-      num = num.fma(t2, FloatVector.broadcast(SPECIES, A5));
-      num = num.fma(t2, FloatVector.broadcast(SPECIES, A3));
-      num = num.fma(t2, FloatVector.broadcast(SPECIES, A1));
-      FloatVector den = t2.fma(B6, B4);
-      den = den.fma(t2, FloatVector.broadcast(SPECIES, B2));
-      den = den.fma(t2, FloatVector.broadcast(SPECIES, B0));
-      og.mul(num.mul(t).div(den)).intoArray(hOut, hOff + v * L);
+      cellUpdateVector(z, zOff + v * L, zGateStride, c, cOff + v * L, hOut, hOff + v * L, hi, lo);
     }
   }
 
@@ -305,28 +286,36 @@ final class VectorLstmKernel implements LstmKernel {
     FloatVector hi = FloatVector.broadcast(SPECIES, CLAMP);
     FloatVector lo = FloatVector.broadcast(SPECIES, -CLAMP);
     for (int e = 0; e < n; e++) {
-      int zv = e * L;
-      int cAt = cOff + e * cStride;
-      FloatVector ig = FloatVector.fromArray(SPECIES, z, zv);
-      FloatVector fg = FloatVector.fromArray(SPECIES, z, zv + zGateStride);
-      FloatVector gg = FloatVector.fromArray(SPECIES, z, zv + 2 * zGateStride);
-      FloatVector og = FloatVector.fromArray(SPECIES, z, zv + 3 * zGateStride);
-      FloatVector cNew = fg.mul(FloatVector.fromArray(SPECIES, c, cAt)).add(ig.mul(gg));
-      cNew.intoArray(c, cAt);
-      // tanh(c'), written out (see activateGates)
-      FloatVector t = cNew.blend(hi, cNew.compare(VectorOperators.GT, hi)).blend(lo, cNew.compare(VectorOperators.LT, lo));
-      FloatVector t2 = t.mul(t);
-      FloatVector num = t2.fma(A13, A11);
-      num = num.fma(t2, FloatVector.broadcast(SPECIES, A9));
-      num = num.fma(t2, FloatVector.broadcast(SPECIES, A7));
-      num = num.fma(t2, FloatVector.broadcast(SPECIES, A5));
-      num = num.fma(t2, FloatVector.broadcast(SPECIES, A3));
-      num = num.fma(t2, FloatVector.broadcast(SPECIES, A1));
-      FloatVector den = t2.fma(B6, B4);
-      den = den.fma(t2, FloatVector.broadcast(SPECIES, B2));
-      den = den.fma(t2, FloatVector.broadcast(SPECIES, B0));
-      og.mul(num.mul(t).div(den)).intoArray(hOut, hOff + e * hStride);
+      cellUpdateVector(z, e * L, zGateStride, c, cOff + e * cStride, hOut, hOff + e * hStride, hi, lo);
     }
+  }
+
+  /**
+   * One vector of L units, the body both cell updates share: gates i, f, g, o at {@code z[zv + gate·zGateStride]},
+   * c' = f⊙c + i⊙g in place at {@code c[cAt]}, h' = o⊙tanh(c') at {@code hOut[hAt]}. Small enough to be inlined
+   * into both loops (the vectors then stay in registers).
+   */
+  private static void cellUpdateVector(float[] z, int zv, int zGateStride, float[] c, int cAt, float[] hOut, int hAt,
+      FloatVector hi, FloatVector lo) {
+    FloatVector ig = FloatVector.fromArray(SPECIES, z, zv);
+    FloatVector fg = FloatVector.fromArray(SPECIES, z, zv + zGateStride);
+    FloatVector gg = FloatVector.fromArray(SPECIES, z, zv + 2 * zGateStride);
+    FloatVector og = FloatVector.fromArray(SPECIES, z, zv + 3 * zGateStride);
+    FloatVector cNew = fg.mul(FloatVector.fromArray(SPECIES, c, cAt)).add(ig.mul(gg));
+    cNew.intoArray(c, cAt);
+    // tanh(c'), written out (see activateGates)
+    FloatVector t = cNew.blend(hi, cNew.compare(VectorOperators.GT, hi)).blend(lo, cNew.compare(VectorOperators.LT, lo));
+    FloatVector t2 = t.mul(t);
+    FloatVector num = t2.fma(A13, A11);
+    num = num.fma(t2, FloatVector.broadcast(SPECIES, A9));
+    num = num.fma(t2, FloatVector.broadcast(SPECIES, A7));
+    num = num.fma(t2, FloatVector.broadcast(SPECIES, A5));
+    num = num.fma(t2, FloatVector.broadcast(SPECIES, A3));
+    num = num.fma(t2, FloatVector.broadcast(SPECIES, A1));
+    FloatVector den = t2.fma(B6, B4);
+    den = den.fma(t2, FloatVector.broadcast(SPECIES, B2));
+    den = den.fma(t2, FloatVector.broadcast(SPECIES, B0));
+    og.mul(num.mul(t).div(den)).intoArray(hOut, hAt);
   }
 
   /** logits = by + Wy h', with Wy padded to hPad and h' read from {@code hv[hOff, hOff+hPad)}. */
