@@ -82,6 +82,11 @@ public final class BenchStreamCommand implements Callable<Integer> {
   @Option(names = "--latency-seconds", paramLabel = "S", description = "Length of each paced phase (default 30; quick 4).")
   Double latencySeconds;
 
+  @Option(names = "--latency-load", paramLabel = "FRACTION",
+      description = "Share of each delivery mode's measured 1-thread maximum the latency runs are paced at (default "
+          + "0.5; the headline lines then say 'at 50% load').")
+  Double latencyLoad;
+
   @Option(names = "--latency-commit-ms", paramLabel = "MS,...", split = ",",
       description = "commit.interval.ms of the latency runs, 0 = Kafka Streams' default (default 0,20; quick 0).")
   List<Integer> latencyCommitMs;
@@ -138,6 +143,13 @@ public final class BenchStreamCommand implements Callable<Integer> {
     if (trainingEvents != null) o.trainingEvents = trainingEvents;
     if (window != null) o.window = window;
     if (latencySeconds != null) o.latencySeconds = latencySeconds;
+    if (latencyLoad != null) {
+      if (!(latencyLoad > 0 && latencyLoad <= 1)) {
+        err.println("bench stream: --latency-load must be a fraction in (0, 1], not " + latencyLoad);
+        return 2;
+      }
+      o.loadFraction = latencyLoad;
+    }
     if (latencyCommitMs != null) o.latencyCommitMs = List.copyOf(latencyCommitMs);
     if (partitions != null) o.partitions = partitions;
     if (warmupEvents != null) o.warmupEvents = warmupEvents;
@@ -175,7 +187,7 @@ public final class BenchStreamCommand implements Callable<Integer> {
     }
     try {
       StreamBenchReport report = StreamBenchmark.run(o, err);
-      report.put("command", "cellstream bench stream " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+      report.put("command", "cellstream " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
       report.printTable(out);
       report.writeJson(o.jsonFile);
       out.println("json: " + o.jsonFile.toAbsolutePath());

@@ -232,9 +232,7 @@ final class VectorLstmKernel implements LstmKernel {
 
   /**
    * In place over a gate-major block {@code z[off, off + 4·vectorsPerGate·L)} = (4 gates, vectorsPerGate, L):
-   * i, f, o → σ, g → tanh. tanh is written out here (and in {@link #cellUpdate}) rather than called: C2
-   * may decline to inline a 150-byte helper at a call site it deems cold, and the vectors passed to it
-   * would then be boxed.
+   * i, f, o → σ, g → tanh, all through {@link #tanh}.
    */
   private static void activateGates(float[] z, int off, int vectorsPerGate) {
     FloatVector hi = FloatVector.broadcast(SPECIES, CLAMP);
@@ -244,19 +242,7 @@ final class VectorLstmKernel implements LstmKernel {
       float shift = GATE_OFFSET[gate];
       int end = off + (gate + 1) * vectorsPerGate * L;
       for (int at = off + gate * vectorsPerGate * L; at < end; at += L) {
-        FloatVector t = FloatVector.fromArray(SPECIES, z, at).mul(scale);
-        t = t.blend(hi, t.compare(VectorOperators.GT, hi)).blend(lo, t.compare(VectorOperators.LT, lo));
-        FloatVector t2 = t.mul(t);
-        FloatVector num = t2.fma(A13, A11);
-        num = num.fma(t2, FloatVector.broadcast(SPECIES, A9));
-        num = num.fma(t2, FloatVector.broadcast(SPECIES, A7));
-        num = num.fma(t2, FloatVector.broadcast(SPECIES, A5));
-        num = num.fma(t2, FloatVector.broadcast(SPECIES, A3));
-        num = num.fma(t2, FloatVector.broadcast(SPECIES, A1));
-        FloatVector den = t2.fma(B6, B4);
-        den = den.fma(t2, FloatVector.broadcast(SPECIES, B2));
-        den = den.fma(t2, FloatVector.broadcast(SPECIES, B0));
-        num.mul(t).div(den).fma(scale, shift).intoArray(z, at);
+        tanh(FloatVector.fromArray(SPECIES, z, at).mul(scale), hi, lo).fma(scale, shift).intoArray(z, at);
       }
     }
   }
@@ -303,8 +289,16 @@ final class VectorLstmKernel implements LstmKernel {
     FloatVector og = FloatVector.fromArray(SPECIES, z, zv + 3 * zGateStride);
     FloatVector cNew = fg.mul(FloatVector.fromArray(SPECIES, c, cAt)).add(ig.mul(gg));
     cNew.intoArray(c, cAt);
-    // tanh(c'), written out (see activateGates)
-    FloatVector t = cNew.blend(hi, cNew.compare(VectorOperators.GT, hi)).blend(lo, cNew.compare(VectorOperators.LT, lo));
+    og.mul(tanh(cNew, hi, lo)).intoArray(hOut, hAt);
+  }
+
+  /**
+   * tanh of 8 (or L) finite values: clamped to [-CLAMP, CLAMP] ({@code hi}, {@code lo} are its broadcasts), then
+   * x·P(x²)/Q(x²). Called from the hot loops only, where C2 inlines it and the vectors stay in registers (a
+   * helper called from a cold site may not be inlined, and its vectors would then be boxed).
+   */
+  private static FloatVector tanh(FloatVector x, FloatVector hi, FloatVector lo) {
+    FloatVector t = x.blend(hi, x.compare(VectorOperators.GT, hi)).blend(lo, x.compare(VectorOperators.LT, lo));
     FloatVector t2 = t.mul(t);
     FloatVector num = t2.fma(A13, A11);
     num = num.fma(t2, FloatVector.broadcast(SPECIES, A9));
@@ -315,7 +309,7 @@ final class VectorLstmKernel implements LstmKernel {
     FloatVector den = t2.fma(B6, B4);
     den = den.fma(t2, FloatVector.broadcast(SPECIES, B2));
     den = den.fma(t2, FloatVector.broadcast(SPECIES, B0));
-    og.mul(num.mul(t).div(den)).intoArray(hOut, hAt);
+    return num.mul(t).div(den);
   }
 
   /** logits = by + Wy h', with Wy padded to hPad and h' read from {@code hv[hOff, hOff+hPad)}. */

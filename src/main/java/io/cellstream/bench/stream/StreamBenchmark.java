@@ -108,7 +108,7 @@ public final class StreamBenchmark {
 
     ThroughputPhase.Result main = ThroughputPhase.run(ctx, lstm, pass);
     if (o.phases.contains("latency")) {
-      LatencyPhase.run(ctx, lstm, main.lstmRate());
+      LatencyPhase.run(ctx, lstm, main);
     } else {
       report.put("latency", List.of());
     }
