@@ -118,7 +118,9 @@ final class Redelivery {
   void recordEvent(EntityState state, RecordMetadata md, String eventId, long predictionTime, float[] outputs) {
     state.inputPartition = md.partition();
     state.inputOffset = md.offset();
-    state.recordEmission(emissionKey(md, eventId), state.modelVersion, predictionTime, state.eventsSeen, outputs);
+    if (settings.delivery().emissionsKept() > 0) { // not under exactly-once: no key to hash for a ring of none
+      state.recordEmission(emissionKey(md, eventId), state.modelVersion, predictionTime, state.eventsSeen, outputs);
+    }
   }
 
   /** Whether the record came through the events' repartition topic. */

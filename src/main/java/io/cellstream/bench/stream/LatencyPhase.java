@@ -18,10 +18,9 @@ import java.util.Map;
  * (from its run at the default commit interval).
  *
  * <p>The maximum is the mode's own because the modes do not cost the same per event: exactly-once's is the
- * throughput phase's median; low-latency's (no record cache on the entity store, linger 0: a changelog record and a
- * produce request more per event) is measured here on the same events topic. Paced at half of exactly-once's
- * maximum, the low-latency mode ran beyond its own capacity on the quiet 2-core machine (send → step p99 0.9 s),
- * which measures a queue, not the mode.
+ * throughput phase's median; low-latency's (no record cache on the entity store, linger 0: more and smaller produce
+ * requests, a changelog record per event) is measured here on the same events topic, so that "50% load" means half
+ * of what the mode under test can do.
  */
 final class LatencyPhase {
 
